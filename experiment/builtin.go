@@ -1,0 +1,14 @@
+package experiment
+
+// Builtin registers the numerical experiments and benchmark suites that live
+// in this package. Experiments of other parts of the module (the ledger)
+// register themselves from their own side.
+func Builtin(r *Registry) error {
+	return r.Add(builtinExperiments()...)
+}
+
+// builtinExperiments lists the experiments in report order; each file of this
+// package contributes its constructors here.
+func builtinExperiments() []Experiment {
+	return []Experiment{}
+}

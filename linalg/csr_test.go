@@ -1,0 +1,171 @@
+package linalg
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// randomSparse returns an r x c dense matrix with about density*r*c nonzeros.
+func randomSparse(rnd *rand.Rand, r, c int, density float64) *mat.Dense {
+	d := mat.NewDense(r, c, nil)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if rnd.Float64() < density {
+				d.Set(i, j, rnd.NormFloat64())
+			}
+		}
+	}
+	return d
+}
+
+func randVec(rnd *rand.Rand, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = rnd.NormFloat64()
+	}
+	return v
+}
+
+// relClose reports |a-b| <= tol*(1+|b|) elementwise.
+func relClose(a, b []float64, tol float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > tol*(1+math.Abs(b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestCSRAgainstDense(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	shapes := [][2]int{{1, 1}, {3, 7}, {50, 5}, {1000, 40}, {5000, 3}, {7, 300}}
+	for _, sh := range shapes {
+		for _, density := range []float64{0, 0.05, 0.5, 1} {
+			r, c := sh[0], sh[1]
+			d := randomSparse(rnd, r, c, density)
+			a := CSRFromDense(d, 0)
+			if !mat.Equal(a, d) {
+				t.Fatalf("%dx%d: At disagrees with dense", r, c)
+			}
+			if !mat.Equal(a.ToDense(), d) {
+				t.Fatalf("%dx%d: ToDense disagrees", r, c)
+			}
+			x := randVec(rnd, c)
+			got := make([]float64, r)
+			a.MulVecTo(got, false, x)
+			var want mat.VecDense
+			want.MulVec(d, mat.NewVecDense(c, x))
+			if !relClose(got, want.RawVector().Data, 1e-12) {
+				t.Fatalf("%dx%d density %v: A x mismatch", r, c, density)
+			}
+			dop := Dense(d)
+			dop.MulVecTo(got, false, x)
+			if !relClose(got, want.RawVector().Data, 1e-12) {
+				t.Fatalf("%dx%d: dense A x mismatch", r, c)
+			}
+			y := randVec(rnd, r)
+			gotT := make([]float64, c)
+			want.Reset()
+			want.MulVec(d.T(), mat.NewVecDense(r, y))
+			a.MulVecTo(gotT, true, y)
+			if !relClose(gotT, want.RawVector().Data, 1e-12) {
+				t.Fatalf("%dx%d: Aᵀ y mismatch", r, c)
+			}
+			dop.MulVecTo(gotT, true, y)
+			if !relClose(gotT, want.RawVector().Data, 1e-12) {
+				t.Fatalf("%dx%d: dense Aᵀ y mismatch", r, c)
+			}
+			// Block products with k = 3 columns.
+			X := mat.NewDense(c, 3, randVec(rnd, 3*c))
+			Y := mat.NewDense(r, 3, randVec(rnd, 3*r))
+			for _, op := range []Operator{a, dop} {
+				got := mat.NewDense(r, 3, nil)
+				op.MulTo(got, false, X)
+				var w mat.Dense
+				w.Mul(d, X)
+				if !mat.EqualApprox(got, &w, 1e-12) {
+					t.Fatalf("%dx%d: A X mismatch (%T)", r, c, op)
+				}
+				gotT := mat.NewDense(c, 3, nil)
+				op.MulTo(gotT, true, Y)
+				w.Reset()
+				w.Mul(d.T(), Y)
+				if !mat.EqualApprox(gotT, &w, 1e-12) {
+					t.Fatalf("%dx%d: Aᵀ Y mismatch (%T)", r, c, op)
+				}
+			}
+		}
+	}
+}
+
+func TestCSRFromTriplets(t *testing.T) {
+	ts := []Triplet{{2, 1, 1}, {0, 0, 2}, {2, 1, 3}, {1, 2, -1}, {2, 0, 5}}
+	a, err := CSRFromTriplets(3, 3, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mat.NewDense(3, 3, []float64{2, 0, 0, 0, 0, -1, 5, 4, 0})
+	if !mat.Equal(a, want) || a.NNZ() != 4 {
+		t.Fatalf("got %v nnz %d", mat.Formatted(a), a.NNZ())
+	}
+	if _, err := CSRFromTriplets(3, 3, []Triplet{{3, 0, 1}}); err == nil {
+		t.Fatal("out-of-range triplet accepted")
+	}
+	if _, err := NewCSR(2, 2, []int{0, 2, 2}, []int32{1, 0}, []float64{1, 1}); err == nil {
+		t.Fatal("unsorted columns accepted")
+	}
+	if _, err := NewCSR(2, 2, []int{0, 1, 2}, []int32{0, 2}, []float64{1, 1}); err == nil {
+		t.Fatal("column out of range accepted")
+	}
+}
+
+// TestTransposeDeterministic checks that Aᵀx is bit-identical for GOMAXPROCS
+// 1 and 2 (fixed partition, ordered reduction).
+func TestTransposeDeterministic(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	d := randomSparse(rnd, 20000, 30, 0.3)
+	a := CSRFromDense(d, 0)
+	y := randVec(rnd, 20000)
+	run := func(procs int) ([]float64, []float64) {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		g1 := make([]float64, 30)
+		g2 := make([]float64, 30)
+		a.MulVecTo(g1, true, y)
+		Dense(d).MulVecTo(g2, true, y)
+		return g1, g2
+	}
+	a1, b1 := run(1)
+	a2, b2 := run(2)
+	for j := range a1 {
+		if a1[j] != a2[j] || b1[j] != b2[j] {
+			t.Fatalf("column %d differs between GOMAXPROCS 1 and 2", j)
+		}
+	}
+}
+
+func TestMulVecAllocs(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	d := randomSparse(rnd, 50000, 20, 1)
+	op := Dense(d)
+	x := randVec(rnd, 20)
+	y := randVec(rnd, 50000)
+	dst := make([]float64, 50000)
+	dt := make([]float64, 20)
+	op.MulVecTo(dt, true, y) // warm the pool
+	allocs := testing.AllocsPerRun(20, func() {
+		op.MulVecTo(dst, false, x)
+		op.MulVecTo(dt, true, y)
+	})
+	// par.Blocks starts goroutines (a few small allocations); no O(n) buffers.
+	if allocs > 20 {
+		t.Errorf("%.0f allocations per mat-vec pair", allocs)
+	}
+}
