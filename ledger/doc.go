@@ -3,11 +3,11 @@
 // sub-packages follows section 11 of the specification (under ledger/ instead
 // of internal/), importing strictly downwards:
 //
-//	hashx      tagged SHA-256, RFC 6962 Merkle trees and proofs       (§3.1)
 //	codec      canonical binary writer/reader with caps               (§3.1)
+//	hashx      tagged SHA-256, RFC 6962 Merkle trees and proofs       (§3.1)
 //	keys       ed25519 keys, addresses, atomic 0600 key files          (§3.2, §8)
-//	consensus  params, genesis, difficulty, work, subsidy, time rules, RuleError (§4.1, §5.4-5.6)
 //	types      Tx, Header, Block, TxID, BlockHash, TxRoot              (§3.2, §3.4)
+//	consensus  params, genesis, difficulty, work, subsidy, time rules, RuleError (§4.1, §5.4-5.6)
 //	fixed      Q8.24 ExpQ/Log2Q with golden tables                      (§4.2)
 //	corpus     normalisation, windows, splits, batch selection         (§4.3)
 //	model      softmax LM: forward, loss, SGD step, ModelRoot           (§3.5, §4.2)
