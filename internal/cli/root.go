@@ -90,6 +90,7 @@ experiment and a report folder.`,
 	}
 	root.AddCommand(
 		newReproduceCmd(deps),
+		newBenchCmd(deps),
 		newVersionCmd(deps),
 	)
 	return root
