@@ -1,0 +1,173 @@
+package dataio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// ReadCSV reads comma-separated numbers into a new dense matrix, one row per
+// line. Fields may be padded with spaces or tabs; lines may end in "\r\n".
+// The first line is a header, and skipped, when none of its fields parses
+// as a number (a first line mixing numbers and text is an error, so a typo
+// in the first data row is reported rather than silently dropped); a
+// UTF-8 byte-order mark is ignored. Blank lines may follow the data but not
+// interrupt it. Every row must have the same number of fields. name prefixes
+// error messages, which give the line (and the field as "column").
+func ReadCSV(r io.Reader, name string, opts ReadOptions) (*mat.Dense, error) {
+	c := csvReader{name: name, opts: opts}
+	return c.read(bufio.NewReaderSize(r, 1<<16))
+}
+
+type csvReader struct {
+	name string
+	opts ReadOptions
+
+	cols       int // fields per row (0 until known)
+	colsLine   int // line that fixed cols
+	headerLine int // 1 if line 1 was a header
+	rows       int
+	data       []float64
+	blankLine  int // first blank line seen after data began
+}
+
+func (c *csvReader) read(br *bufio.Reader) (*mat.Dense, error) {
+	lr := newLineReader(br, 0, 0)
+	sawBytes := false
+	for lr.next() {
+		sawBytes = true
+		text := lr.text
+		if lr.line == 1 {
+			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
+		}
+		if blank(text) {
+			if c.blankLine == 0 {
+				c.blankLine = lr.line
+			}
+			continue
+		}
+		if c.blankLine != 0 {
+			return nil, errLine(c.name, c.blankLine, -1, "blank line inside the data (only trailing blank lines are allowed)")
+		}
+		if lr.line == 1 && csvIsHeader(text) {
+			c.headerLine = 1
+			c.cols = len(splitHeader(text))
+			c.colsLine = 1
+			continue
+		}
+		if err := c.row(text, lr.line, lr.start); err != nil {
+			return nil, err
+		}
+	}
+	if lr.err != nil {
+		return nil, &Error{Path: c.name, Offset: lr.off, Msg: "read failed", Err: lr.err}
+	}
+	if !sawBytes {
+		return nil, errPlain(c.name, "empty file")
+	}
+	if c.rows == 0 {
+		return nil, errPlain(c.name, "no data rows (zero-sized matrix)")
+	}
+	return mat.NewDense(c.rows, c.cols, c.data), nil
+}
+
+// row parses one data line.
+func (c *csvReader) row(text []byte, line int, start int64) error {
+	n := bytes.Count(text, []byte{','}) + 1
+	if c.cols == 0 {
+		c.cols, c.colsLine = n, line
+	} else if n != c.cols {
+		what := "the first data row"
+		if c.colsLine == c.headerLine && c.headerLine != 0 {
+			what = "the header"
+		}
+		return errLine(c.name, line, start, "ragged row: %d fields, but %s (line %d) has %d", n, what, c.colsLine, c.cols)
+	}
+	if need := mulCheck(int64(len(c.data)+n), 8); c.opts.MaxBytes > 0 && need > c.opts.MaxBytes {
+		return c.opts.checkBudget(c.name, fmt.Sprintf("a matrix of more than %d rows x %d columns", c.rows, c.cols), need)
+	}
+	pos := 0
+	for j := 0; j < n; j++ {
+		end := bytes.IndexByte(text[pos:], ',')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += pos
+		}
+		f := trim(text[pos:end])
+		v, err := strconv.ParseFloat(string(f), 64)
+		if err != nil {
+			why := "cannot parse %q as a number"
+			if errors.Is(err, strconv.ErrRange) {
+				why = "number %q out of float64 range"
+			}
+			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos), Msg: fmt.Sprintf(why, f)}
+		}
+		if !c.opts.AllowNonFinite && !finite(v) {
+			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos),
+				Msg: fmt.Sprintf("non-finite value %s (use ReadOptions.AllowNonFinite to accept it)", nonFinite(v))}
+		}
+		c.data = append(c.data, v)
+		pos = end + 1
+	}
+	c.rows++
+	return nil
+}
+
+// csvIsHeader reports whether no field of the line parses as a number.
+func csvIsHeader(text []byte) bool {
+	for _, f := range splitHeader(text) {
+		if _, err := strconv.ParseFloat(string(trim(f)), 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitHeader splits a header line at commas outside double quotes.
+func splitHeader(text []byte) [][]byte {
+	var out [][]byte
+	inQ := false
+	start := 0
+	for i, ch := range text {
+		switch {
+		case ch == '"':
+			inQ = !inQ
+		case ch == ',' && !inQ:
+			out = append(out, text[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, text[start:])
+}
+
+// WriteCSV writes m as comma-separated numbers, one row per line, each
+// formatted with %.17g (which reads back exactly), no header.
+func WriteCSV(w io.Writer, m mat.Matrix) error {
+	r, c := m.Dims()
+	if r == 0 || c == 0 {
+		return errors.New("cannot write a zero-sized matrix")
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	rows := newRowReader(m)
+	var b []byte
+	for i := 0; i < r; i++ {
+		b = b[:0]
+		for j, v := range rows.row(i) {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, v, 'g', 17, 64)
+		}
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
