@@ -258,7 +258,9 @@ func (m *CSR) MulTo(dst *mat.Dense, trans bool, x *mat.Dense) {
 	if xr.Rows != m.r || dr.Rows != m.c || dr.Cols != k {
 		panic(ErrShape)
 	}
-	tmp := make([]float64, m.c*k)
+	tp := getVec(m.c * k)
+	defer putVec(tp)
+	tmp := *tp
 	transReduce(tmp, m.r, max(1, m.rowBlockNNZ()/max(1, k)), func(lo, hi int, p []float64) {
 		for i := lo; i < hi; i++ {
 			xrow := xr.Data[i*xr.Stride : i*xr.Stride+k]

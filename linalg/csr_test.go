@@ -169,3 +169,86 @@ func TestMulVecAllocs(t *testing.T) {
 		t.Errorf("%.0f allocations per mat-vec pair", allocs)
 	}
 }
+
+func TestFusedNormalKernels(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][2]int{{1, 1}, {37, 5}, {5000, 30}, {20000, 3}} {
+		r, c := sh[0], sh[1]
+		d := randomSparse(rnd, r, c, 0.3)
+		x := randVec(rnd, c)
+		b := randVec(rnd, r)
+		// Reference: two separate products.
+		ax := make([]float64, r)
+		Dense(d).MulVecTo(ax, false, x)
+		wantG := make([]float64, c)
+		Dense(d).MulVecTo(wantG, true, ax)
+		res := make([]float64, r)
+		var rr float64
+		for i := range res {
+			res[i] = b[i] - ax[i]
+			rr += res[i] * res[i]
+		}
+		wantR := make([]float64, c)
+		Dense(d).MulVecTo(wantR, true, res)
+		for _, op := range []Normal{Dense(d), CSRFromDense(d, 0)} {
+			g := make([]float64, c)
+			op.GramVecTo(g, x)
+			if !relClose(g, wantG, 1e-11) {
+				t.Fatalf("%dx%d %T: GramVecTo mismatch", r, c, op)
+			}
+			got := op.ResidualGradTo(g, b, x)
+			if !relClose(g, wantR, 1e-11) || math.Abs(got-rr) > 1e-11*rr {
+				t.Fatalf("%dx%d %T: ResidualGradTo mismatch (%g vs %g)", r, c, op, got, rr)
+			}
+		}
+		X := mat.NewDense(c, 2, randVec(rnd, 2*c))
+		got := mat.NewDense(c, 2, nil)
+		Dense(d).GramTo(got, X)
+		var want, ax2 mat.Dense
+		ax2.Mul(d, X)
+		want.Mul(d.T(), &ax2)
+		if !mat.EqualApprox(got, &want, 1e-10) {
+			t.Fatalf("%dx%d: GramTo mismatch", r, c)
+		}
+	}
+}
+
+func BenchmarkDenseKernels(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(1, 1))
+	const n, d = 200000, 400
+	a := mat.NewDense(n, d, randVec(rnd, n*d))
+	op := Dense(a)
+	x := randVec(rnd, d)
+	y := randVec(rnd, n)
+	dst := make([]float64, n)
+	g := make([]float64, d)
+	bytes := int64(n * d * 8)
+	b.Run("MulVec", func(b *testing.B) {
+		b.SetBytes(bytes)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			op.MulVecTo(dst, false, x)
+		}
+	})
+	b.Run("TMulVec", func(b *testing.B) {
+		b.SetBytes(bytes)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			op.MulVecTo(g, true, y)
+		}
+	})
+	b.Run("GramVec", func(b *testing.B) {
+		b.SetBytes(bytes)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			op.GramVecTo(g, x)
+		}
+	})
+	b.Run("ResidualGrad", func(b *testing.B) {
+		b.SetBytes(bytes)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			op.ResidualGradTo(g, y, x)
+		}
+	})
+}

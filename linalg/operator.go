@@ -1,8 +1,6 @@
 package linalg
 
 import (
-	"sync"
-
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -51,10 +49,6 @@ const (
 // perRow stored entries each.
 func rowBlock(perRow int) int { return max(1, blockElems/max(1, perRow)) }
 
-// partialPool recycles the scratch vectors of transposed products so that a
-// steady-state iteration allocates nothing.
-var partialPool = sync.Pool{New: func() any { return new([]float64) }}
-
 // transReduce computes dst = sum over row chunks of fn(lo, hi, partial),
 // where fn accumulates the contribution of rows [lo, hi) into partial (length
 // len(dst), zeroed on entry). The rows are split into at most maxPartials
@@ -71,11 +65,8 @@ func transReduce(dst []float64, n, block int, fn func(lo, hi int, partial []floa
 		return
 	}
 	m := len(dst)
-	pp := partialPool.Get().(*[]float64)
-	if cap(*pp) < chunks*m {
-		*pp = make([]float64, chunks*m)
-	}
-	buf := (*pp)[:chunks*m]
+	pp := getVec(chunks * m)
+	buf := *pp
 	per := (nb + chunks - 1) / chunks // blocks per chunk
 	par.Blocks(chunks, 1, func(c, _, _ int) {
 		p := buf[c*m : (c+1)*m]
@@ -93,7 +84,7 @@ func transReduce(dst []float64, n, block int, fn func(lo, hi int, partial []floa
 			dst[j] += v
 		}
 	}
-	partialPool.Put(pp)
+	putVec(pp)
 }
 
 // DenseOp adapts a *mat.Dense to Operator with row-block parallel kernels
@@ -150,7 +141,9 @@ func (d DenseOp) MulTo(dst *mat.Dense, trans bool, x *mat.Dense) {
 	if xr.Rows != r || dr.Rows != c || dr.Cols != k {
 		panic(ErrShape)
 	}
-	tmp := make([]float64, c*k)
+	tp := getVec(c * k)
+	defer putVec(tp)
+	tmp := *tp
 	transReduce(tmp, r, rowBlock(c*k), func(lo, hi int, p []float64) {
 		sub := blas64.General{Rows: hi - lo, Cols: c, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
 		xs := blas64.General{Rows: hi - lo, Cols: k, Stride: xr.Stride, Data: xr.Data[lo*xr.Stride:]}
