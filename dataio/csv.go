@@ -102,11 +102,14 @@ func (c *csvReader) row(text []byte, line int, start int64) error {
 		f := trim(text[pos:end])
 		v, err := strconv.ParseFloat(string(f), 64)
 		if err != nil {
-			why := "cannot parse %q as a number"
+			msg := "cannot parse " + quote(f) + " as a number"
 			if errors.Is(err, strconv.ErrRange) {
-				why = "number %q out of float64 range"
+				msg = "number " + quote(f) + " out of float64 range"
 			}
-			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos), Msg: fmt.Sprintf(why, f)}
+			if line == 1 {
+				msg += " (the first line is taken as a header only when none of its fields is a number)"
+			}
+			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos), Msg: msg}
 		}
 		if !c.opts.AllowNonFinite && !finite(v) {
 			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos),

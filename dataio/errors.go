@@ -125,3 +125,11 @@ func mulCheck(a, b int64) int64 {
 	}
 	return a * b
 }
+
+// quote quotes b for a message, shortened to at most 40 bytes.
+func quote(b []byte) string {
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:37])) + "..."
+	}
+	return strconv.Quote(string(b))
+}

@@ -83,14 +83,14 @@ func readMMHeader(lr *lineReader, name string, opts ReadOptions) (*mmHeader, err
 	}
 	h := &mmHeader{field: ban[3], symmetry: ban[4]}
 	if ban[1] != "matrix" {
-		return nil, errLine(name, 1, 0, "unsupported MatrixMarket object %q (only \"matrix\")", ban[1])
+		return nil, errLine(name, 1, 0, "unsupported MatrixMarket object %s (only \"matrix\")", quote([]byte(ban[1])))
 	}
 	switch ban[2] {
 	case "coordinate":
 		h.coord = true
 	case "array":
 	default:
-		return nil, errLine(name, 1, 0, "unknown MatrixMarket format %q (want coordinate or array)", ban[2])
+		return nil, errLine(name, 1, 0, "unknown MatrixMarket format %s (want coordinate or array)", quote([]byte(ban[2])))
 	}
 	switch h.field {
 	case "real", "double", "integer", "pattern":
@@ -100,14 +100,14 @@ func readMMHeader(lr *lineReader, name string, opts ReadOptions) (*mmHeader, err
 	case "complex":
 		return nil, errLine(name, 1, 0, "complex MatrixMarket matrices are not supported (real, integer or pattern only)")
 	default:
-		return nil, errLine(name, 1, 0, "unknown MatrixMarket field %q (want real, integer or pattern)", h.field)
+		return nil, errLine(name, 1, 0, "unknown MatrixMarket field %s (want real, integer or pattern)", quote([]byte(h.field)))
 	}
 	switch h.symmetry {
 	case "general", "symmetric", "skew-symmetric":
 	case "hermitian":
 		return nil, errLine(name, 1, 0, "hermitian MatrixMarket matrices are not supported (they are complex)")
 	default:
-		return nil, errLine(name, 1, 0, "unknown MatrixMarket symmetry %q (want general, symmetric or skew-symmetric)", h.symmetry)
+		return nil, errLine(name, 1, 0, "unknown MatrixMarket symmetry %s (want general, symmetric or skew-symmetric)", quote([]byte(h.symmetry)))
 	}
 	if h.field == "pattern" && !h.coord {
 		return nil, errLine(name, 1, 0, "a pattern matrix must use the coordinate format")
@@ -142,7 +142,7 @@ func readMMHeader(lr *lineReader, name string, opts ReadOptions) (*mmHeader, err
 	for k, f := range fs {
 		x, err := strconv.ParseInt(string(f), 10, 64)
 		if err != nil || x < 0 {
-			return nil, errLine(name, lr.line, lr.start, "size line: %q is not a non-negative integer", f)
+			return nil, errLine(name, lr.line, lr.start, "size line: %s is not a non-negative integer", quote(f))
 		}
 		v[k] = x
 	}
@@ -217,7 +217,7 @@ func (p *mmEntries) parse(text []byte, line int, start int64) (i, j int, v float
 		x, perr := strconv.ParseInt(string(p.fs[k]), 10, 64)
 		what := [2]string{"row", "column"}[k]
 		if perr != nil {
-			return 0, 0, 0, errLine(p.name, line, start+int64(p.pos[k]), "cannot parse %s index %q", what, p.fs[k])
+			return 0, 0, 0, errLine(p.name, line, start+int64(p.pos[k]), "cannot parse %s index %s", what, quote(p.fs[k]))
 		}
 		if x < 1 || x > int64(lim[k]) {
 			return 0, 0, 0, errLine(p.name, line, start+int64(p.pos[k]), "%s index %d out of range [1, %d] (indices are 1-based)", what, x, lim[k])
@@ -255,18 +255,18 @@ func parseMMValue(f []byte, field string) (float64, error) {
 		x, err := strconv.ParseInt(string(f), 10, 64)
 		if err != nil {
 			if errors.Is(err, strconv.ErrRange) {
-				return 0, fmt.Errorf("integer %q out of int64 range", f)
+				return 0, fmt.Errorf("integer %s out of int64 range", quote(f))
 			}
-			return 0, fmt.Errorf("cannot parse %q as an integer", f)
+			return 0, fmt.Errorf("cannot parse %s as an integer", quote(f))
 		}
 		return float64(x), nil
 	}
 	v, err := strconv.ParseFloat(string(f), 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Errorf("number %q out of float64 range", f)
+			return 0, fmt.Errorf("number %s out of float64 range", quote(f))
 		}
-		return 0, fmt.Errorf("cannot parse %q as a number", f)
+		return 0, fmt.Errorf("cannot parse %s as a number", quote(f))
 	}
 	return v, nil
 }

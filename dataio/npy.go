@@ -131,7 +131,11 @@ func ReadNpyHeader(r io.Reader, name string) (NpyHeader, error) {
 	}
 	h.DataOffset = off + hlen
 	if err := parseNpyDict(&h, string(buf)); err != nil {
-		return h, errAt(name, off, "bad .npy header %q: %v", strings.TrimRight(string(buf), " \n"), err)
+		txt := []byte(strings.TrimRight(string(buf), " \n"))
+		if len(txt) > 200 {
+			txt = append(txt[:200:200], "..."...)
+		}
+		return h, errAt(name, off, "bad .npy header %q: %v", txt, err)
 	}
 	if h.ItemSize() == 0 {
 		return h, errAt(name, off, "%s", dtypeMessage(h.Descr))
@@ -155,9 +159,9 @@ func ReadNpyHeader(r io.Reader, name string) (NpyHeader, error) {
 func dtypeMessage(descr string) string {
 	const supported = "supported: '<f8' float64, '<f4' float32, '<i4' int32, '<i8' int64, little-endian"
 	if len(descr) > 1 && descr[0] == '>' {
-		return fmt.Sprintf("unsupported dtype %q: big-endian data is not supported (convert with a.astype('<f8')); %s", descr, supported)
+		return fmt.Sprintf("unsupported dtype %s: big-endian data is not supported (convert with a.astype('<f8')); %s", quote([]byte(descr)), supported)
 	}
-	return fmt.Sprintf("unsupported dtype %q (%s)", descr, supported)
+	return fmt.Sprintf("unsupported dtype %s (%s)", quote([]byte(descr)), supported)
 }
 
 // truncErr reports a short read at off: truncation if the input ended,
@@ -192,12 +196,12 @@ func parseNpyDict(h *NpyHeader, s string) error {
 			return fmt.Errorf("dict key: %v", err)
 		}
 		if seen[key] {
-			return fmt.Errorf("duplicate key %q", key)
+			return fmt.Errorf("duplicate key %s", quote([]byte(key)))
 		}
 		seen[key] = true
 		p.ws()
 		if !p.eat(':') {
-			return fmt.Errorf("missing ':' after key %q", key)
+			return fmt.Errorf("missing ':' after key %s", quote([]byte(key)))
 		}
 		p.ws()
 		switch key {
@@ -216,14 +220,14 @@ func parseNpyDict(h *NpyHeader, s string) error {
 			case "False":
 				h.FortranOrder = false
 			default:
-				return fmt.Errorf("fortran_order is %q, want True or False", id)
+				return fmt.Errorf("fortran_order is %s, want True or False", quote([]byte(id)))
 			}
 		case "shape":
 			if h.Shape, err = p.intTuple(); err != nil {
 				return fmt.Errorf("shape: %v", err)
 			}
 		default:
-			return fmt.Errorf("unexpected key %q", key)
+			return fmt.Errorf("unexpected key %s", quote([]byte(key)))
 		}
 		p.ws()
 		if p.eat(',') {
@@ -241,7 +245,7 @@ func parseNpyDict(h *NpyHeader, s string) error {
 	}
 	for _, k := range []string{"descr", "fortran_order", "shape"} {
 		if !seen[k] {
-			return fmt.Errorf("missing key %q", k)
+			return fmt.Errorf("missing key %s", quote([]byte(k)))
 		}
 	}
 	return nil
@@ -321,7 +325,7 @@ func (p *pyParser) intTuple() ([]int, error) {
 		}
 		v, err := strconv.ParseInt(p.s[j:p.i], 10, 64)
 		if err != nil || v > math.MaxInt32*int64(math.MaxInt32) {
-			return nil, fmt.Errorf("dimension %q out of range", p.s[j:p.i])
+			return nil, fmt.Errorf("dimension %s out of range", quote([]byte(p.s[j:p.i])))
 		}
 		if len(shape) >= 32 {
 			return nil, errors.New("too many dimensions")
