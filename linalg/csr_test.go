@@ -252,3 +252,37 @@ func BenchmarkDenseKernels(b *testing.B) {
 		}
 	})
 }
+
+func TestFusedBlockKernels(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range [][3]int{{1, 1, 1}, {40, 6, 3}, {6000, 25, 4}} {
+		r, c, k := sh[0], sh[1], sh[2]
+		d := randomSparse(rnd, r, c, 0.4)
+		X := mat.NewDense(c, k, randVec(rnd, c*k))
+		B := mat.NewDense(r, k, randVec(rnd, r*k))
+		var ax, res, want mat.Dense
+		ax.Mul(d, X)
+		res.Sub(B, &ax)
+		want.Mul(d.T(), &res)
+		var wantGram mat.Dense
+		wantGram.Mul(d.T(), &ax)
+		for _, op := range []NormalBlock{Dense(d), CSRFromDense(d, 0)} {
+			g := mat.NewDense(c, k, nil)
+			rr := make([]float64, k)
+			op.ResidualGradBlockTo(g, B, X, rr)
+			if !mat.EqualApprox(g, &want, 1e-10) {
+				t.Fatalf("%v %T: ResidualGradBlockTo mismatch", sh, op)
+			}
+			for j := 0; j < k; j++ {
+				n := mat.Norm(res.ColView(j), 2)
+				if math.Abs(rr[j]-n*n) > 1e-10*n*n {
+					t.Fatalf("%v %T: rr[%d] = %g, want %g", sh, op, j, rr[j], n*n)
+				}
+			}
+			op.GramTo(g, X)
+			if !mat.EqualApprox(g, &wantGram, 1e-10) {
+				t.Fatalf("%v %T: GramTo mismatch", sh, op)
+			}
+		}
+	}
+}

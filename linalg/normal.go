@@ -132,3 +132,110 @@ func (d DenseOp) GramTo(dst *mat.Dense, x *mat.Dense) {
 	}
 	putVec(accp)
 }
+
+// NormalBlock applies the fused one-pass kernels to blocks of vectors.
+type NormalBlock interface {
+	// GramTo sets dst = Aᵀ(A X) for X with as many rows as A has columns.
+	GramTo(dst, x *mat.Dense)
+	// ResidualGradBlockTo sets G = Aᵀ(B − A X) and rr[j] = ||B_j − A X_j||².
+	ResidualGradBlockTo(g, b, x *mat.Dense, rr []float64)
+}
+
+// ResidualGradBlockTo sets G = Aᵀ(B − A X) and rr[j] = ||B_j − A X_j||² in one pass.
+func (d DenseOp) ResidualGradBlockTo(g, b, x *mat.Dense, rr []float64) {
+	raw := d.M.RawMatrix()
+	xr, br, gr := x.RawMatrix(), b.RawMatrix(), g.RawMatrix()
+	r, c := raw.Rows, raw.Cols
+	k := xr.Cols
+	if xr.Rows != c || gr.Rows != c || gr.Cols != k || br.Rows != r || br.Cols != k || len(rr) != k {
+		panic(ErrShape)
+	}
+	block := rowBlock(c + k)
+	accp := getVec(c*k + k)
+	acc := *accp
+	transReduce(acc, r, block, func(lo, hi int, p []float64) {
+		tp := getVec((hi - lo) * k)
+		t := *tp
+		for i := lo; i < hi; i++ {
+			copy(t[(i-lo)*k:(i-lo+1)*k], br.Data[i*br.Stride:i*br.Stride+k])
+		}
+		sub := blas64.General{Rows: hi - lo, Cols: c, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
+		tg := blas64.General{Rows: hi - lo, Cols: k, Stride: k, Data: t}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, -1, sub, xr, 1, tg)
+		for i := 0; i < hi-lo; i++ {
+			for j, v := range t[i*k : (i+1)*k] {
+				p[c*k+j] += v * v
+			}
+		}
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, sub, tg, 1, blas64.General{Rows: c, Cols: k, Stride: k, Data: p[:c*k]})
+		putVec(tp)
+	})
+	for i := 0; i < c; i++ {
+		copy(gr.Data[i*gr.Stride:i*gr.Stride+k], acc[i*k:(i+1)*k])
+	}
+	copy(rr, acc[c*k:])
+	putVec(accp)
+}
+
+// GramTo sets dst = Aᵀ(A X) in one pass over the stored entries.
+func (m *CSR) GramTo(dst, x *mat.Dense) {
+	m.fusedBlock(dst, nil, x, nil)
+}
+
+// ResidualGradBlockTo sets G = Aᵀ(B − A X) and rr[j] = ||B_j − A X_j||² in one pass.
+func (m *CSR) ResidualGradBlockTo(g, b, x *mat.Dense, rr []float64) {
+	m.fusedBlock(g, b, x, rr)
+}
+
+func (m *CSR) fusedBlock(g, b, x *mat.Dense, rr []float64) {
+	xr, gr := x.RawMatrix(), g.RawMatrix()
+	k := xr.Cols
+	if xr.Rows != m.c || gr.Rows != m.c || gr.Cols != k {
+		panic(ErrShape)
+	}
+	var br blas64.General
+	if b != nil {
+		br = b.RawMatrix()
+		if br.Rows != m.r || br.Cols != k || len(rr) != k {
+			panic(ErrShape)
+		}
+	}
+	accp := getVec(m.c*k + k)
+	acc := *accp
+	transReduce(acc, m.r, max(1, m.rowBlockNNZ()/max(1, k)), func(lo, hi int, p []float64) {
+		tp := getVec(k)
+		t := *tp
+		for i := lo; i < hi; i++ {
+			clear(t)
+			for q := m.RowPtr[i]; q < m.RowPtr[i+1]; q++ {
+				v := m.Val[q]
+				xrow := xr.Data[int(m.Col[q])*xr.Stride : int(m.Col[q])*xr.Stride+k]
+				for j, xv := range xrow {
+					t[j] += v * xv
+				}
+			}
+			if b != nil {
+				brow := br.Data[i*br.Stride : i*br.Stride+k]
+				for j := range t {
+					t[j] = brow[j] - t[j]
+					p[m.c*k+j] += t[j] * t[j]
+				}
+			}
+			for q := m.RowPtr[i]; q < m.RowPtr[i+1]; q++ {
+				v := m.Val[q]
+				out := p[int(m.Col[q])*k : int(m.Col[q])*k+k]
+				for j, tv := range t {
+					out[j] += v * tv
+				}
+			}
+		}
+		putVec(tp)
+	})
+	for i := 0; i < m.c; i++ {
+		copy(gr.Data[i*gr.Stride:i*gr.Stride+k], acc[i*k:(i+1)*k])
+	}
+	if rr != nil {
+		copy(rr, acc[m.c*k:])
+	}
+	putVec(accp)
+}
