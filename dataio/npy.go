@@ -391,7 +391,7 @@ func readNpyData(r io.Reader, name string, h NpyHeader, opts ReadOptions, sized 
 		if !opts.AllowNonFinite {
 			for e := start; e < len(data); e++ {
 				if !finite(data[e]) {
-					return nil, npyValueErr(name, h, e, data[e])
+					return nil, npyValueErr(name, h, e, data[e], "ReadOptions")
 				}
 			}
 		}
@@ -415,14 +415,14 @@ func readNpyData(r io.Reader, name string, h NpyHeader, opts ReadOptions, sized 
 }
 
 // npyValueErr reports the non-finite element with file-order index e.
-func npyValueErr(name string, h NpyHeader, e int, v float64) *Error {
+func npyValueErr(name string, h NpyHeader, e int, v float64, opts string) *Error {
 	rows, cols := h.Dims()
 	i, j := e/cols, e%cols
 	if h.FortranOrder {
 		i, j = e%rows, e/rows
 	}
 	return &Error{Path: name, Row: i + 1, Col: j + 1, Offset: h.DataOffset + int64(e)*int64(h.ItemSize()),
-		Msg: fmt.Sprintf("non-finite value %s (use ReadOptions.AllowNonFinite to accept it)", nonFinite(v))}
+		Msg: fmt.Sprintf("non-finite value %s (use %s.AllowNonFinite to accept it)", nonFinite(v), opts)}
 }
 
 // npyDecoder returns a function appending the float64 values of raw

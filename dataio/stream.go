@@ -96,6 +96,22 @@ type Stream struct {
 	curPos  []int      // array: stored position within the column at the cursor
 	tr      *tokReader
 	colBR   *bufio.Reader
+	colRd   offsetReader
+}
+
+// offsetReader reads a file sequentially from off with ReadAt.
+type offsetReader struct {
+	f   *os.File
+	off int64
+}
+
+func (r *offsetReader) Read(b []byte) (int, error) {
+	n, err := r.f.ReadAt(b, r.off)
+	r.off += int64(n)
+	if n > 0 && err == io.EOF {
+		err = nil
+	}
+	return n, err
 }
 
 // OpenStream opens an .npy (C or Fortran order) or MatrixMarket (coordinate
@@ -235,6 +251,7 @@ func (s *Stream) indexArray() error {
 	// Column reads fetch about k values each: size the buffer to match.
 	s.colBR = bufio.NewReaderSize(nil, min(1<<16, max(4096, 24*s.rowsPer)))
 	s.tr = &tokReader{br: s.colBR}
+	s.colRd.f = s.f
 	copy(s.cursors, s.starts)
 	return nil
 }
@@ -356,7 +373,7 @@ func (s *Stream) nextNpy() (Chunk, error) {
 				if s.kind == kindNpyF {
 					fe = j*s.rows + i
 				}
-				return Chunk{}, npyValueErr(s.path, h, fe, v)
+				return Chunk{}, npyValueErr(s.path, h, fe, v, "StreamOptions")
 			}
 		}
 	}
@@ -394,7 +411,11 @@ func (s *Stream) nextCoord() (Chunk, error) {
 	h := s.mm
 	s.trip = s.trip[:0]
 	room := cap(s.trip)
-	for s.read < h.nnz && len(s.trip)+2 <= room {
+	per := 1 // triplets per entry line
+	if h.mirror() {
+		per = 2
+	}
+	for s.read < h.nnz && len(s.trip)+per <= room {
 		if !s.lr.next() {
 			if s.lr.err != nil {
 				return Chunk{}, &Error{Path: s.path, Offset: s.lr.off, Msg: "read failed", Err: s.lr.err}
@@ -517,7 +538,8 @@ func (s *Stream) seekColumn(j int) error {
 	if s.size <= st.off {
 		return errAt(s.path, st.off, "file ends early (truncated or changed since OpenStream)")
 	}
-	s.colBR.Reset(io.NewSectionReader(s.f, st.off, s.size-st.off))
+	s.colRd.off = st.off
+	s.colBR.Reset(&s.colRd)
 	s.tr.st = st
 	return nil
 }
