@@ -24,6 +24,7 @@ type mmHeader struct {
 	nnz      int // coordinate: entry lines; array: stored values
 
 	dataLine int   // number of the size line (data lines follow)
+	sizeOff  int64 // offset of the size line
 	dataOff  int64 // offset of the byte after the size line
 }
 
@@ -186,7 +187,7 @@ func readMMHeader(lr *lineReader, name string, opts ReadOptions) (*mmHeader, err
 			h.nnz = h.rows * (h.rows - 1) / 2
 		}
 	}
-	h.dataLine, h.dataOff = lr.line, lr.off
+	h.dataLine, h.sizeOff, h.dataOff = lr.line, lr.start, lr.off
 	return h, nil
 }
 

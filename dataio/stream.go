@@ -203,6 +203,13 @@ func (s *Stream) openMM() error {
 	if s.size < 0 {
 		return errPlain(s.path, "streaming a MatrixMarket array file needs a regular file")
 	}
+	// Every stored value takes at least two bytes (a digit and a
+	// separator, the last one may lack it): refuse a size line the file
+	// cannot possibly satisfy before allocating per-column state.
+	if room := (s.size - h.dataOff + 1) / 2; int64(h.nnz) > room {
+		return errLine(s.path, h.dataLine, h.sizeOff, "the size line declares %d x %d (%d stored values) but the file has only %d bytes after it (truncated)",
+			h.rows, h.cols, h.nnz, s.size-h.dataOff)
+	}
 	s.rowsPer = max(1, min(s.rows, s.opts.ChunkBytes/(8*s.cols)))
 	s.buf = make([]float64, s.rowsPer*s.cols)
 	return s.indexArray()

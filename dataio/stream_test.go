@@ -409,7 +409,8 @@ func TestStreamErrors(t *testing.T) {
 		{"long.npy", "byte offset 224: data longer", append(npyBytes(1, npyDict("<f8", false, "(3, 4)"), rawElems(a, "<f8", false)), 0)},
 		{"dtype.npy", `byte offset 10: unsupported dtype "<f2"`, npyBytes(1, npyDict("<f2", false, "(3, 4)"), make([]byte, 24))},
 		{"banner.mtx", "line 1", []byte("%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 1\n")},
-		{"arrayshort.mtx", "line 6, byte offset 51: file ends after 3 of the 4 values", []byte("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n")},
+		{"arrayshort.mtx", "line 7, byte offset 61: file ends after 3 of the 4 values", []byte("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n% padding\n")},
+		{"arraytiny.mtx", "line 2, byte offset 41: the size line declares 2 x 2000000000", []byte("%%MatrixMarket matrix array real general\n2 2000000000\n1\n2\n3\n")},
 		{"arraynan.mtx", "line 4, row 2, column 2, byte offset 51: non-finite value NaN", []byte("%%MatrixMarket matrix array real general\n2 2\n1 2\n3 nan\n")},
 	} {
 		p := writeTemp(t, tc.name, tc.data)
