@@ -4,11 +4,19 @@ package experiment
 // in this package. Experiments of other parts of the module (the ledger)
 // register themselves from their own side.
 func Builtin(r *Registry) error {
-	return r.Add(builtinExperiments()...)
+	if err := r.Add(builtinExperiments()...); err != nil {
+		return err
+	}
+	return r.AddBenchmark(builtinBenchmarks()...)
 }
 
 // builtinExperiments lists the experiments in report order; each file of this
 // package contributes its constructors here.
 func builtinExperiments() []Experiment {
+	return []Experiment{}
+}
+
+// builtinBenchmarks lists the benchmark suites of `sketchwork bench`.
+func builtinBenchmarks() []Experiment {
 	return []Experiment{}
 }
