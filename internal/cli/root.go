@@ -91,6 +91,7 @@ experiment and a report folder.`,
 	root.AddCommand(
 		newReproduceCmd(deps),
 		newBenchCmd(deps),
+		newGenCmd(),
 		newVersionCmd(deps),
 	)
 	return root
