@@ -370,13 +370,17 @@ func readNpyData(r io.Reader, name string, h NpyHeader, opts ReadOptions, sized 
 		return nil, err
 	}
 	is := h.ItemSize()
+	// Unless the input is known to hold all the data, memory follows the
+	// data actually read.
 	var data []float64
+	var buf []byte
 	if sized {
 		data = make([]float64, 0, total)
+		buf = make([]byte, min(total*is, 1<<20))
 	} else {
-		data = make([]float64, 0, min(total, 1<<16))
+		data = make([]float64, 0, min(total, 1<<10))
+		buf = make([]byte, min(total*is, 1<<16))
 	}
-	buf := make([]byte, min(total*is, 1<<20))
 	dec := npyDecoder(h.Descr)
 	for len(data) < total {
 		want := min((total-len(data))*is, len(buf))
