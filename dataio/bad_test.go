@@ -100,6 +100,7 @@ func badInputs() []badCase {
 		{"inf.csv", []byte("a,b\n1,2\n3,inf\n"), []string{"line 3, row 2, column 2", "+Inf"}},
 		{"blankmid.csv", []byte("1,2\n\n3,4\n"), []string{"line 2", "blank line inside the data"}},
 		{"range.csv", []byte("1,2e400\n"), []string{"line 1, row 1, column 2", "out of float64 range"}},
+		{"blankfirst.csv", []byte("\n1,2\n"), []string{"line 1", "blank line before the data"}},
 		{"trailing.csv", []byte("1,2,\n"), []string{"line 1, row 1, column 3", `cannot parse ""`}},
 	}
 }
@@ -145,7 +146,7 @@ func TestFileErrors(t *testing.T) {
 	if _, err := ReadMatrix(q); err == nil || !strings.HasPrefix(err.Error(), q+": ") || !strings.Contains(err.Error(), `".txt"`) {
 		t.Errorf("unknown extension: %v", err)
 	}
-	if _, err := OpenStream(writeTemp(t, "m.csv", []byte("1,2\n")), StreamOptions{}); err == nil || !strings.Contains(err.Error(), "streaming supports") {
-		t.Errorf("streaming a csv: %v", err)
+	if _, err := OpenStream(q, StreamOptions{}); err == nil || !strings.HasPrefix(err.Error(), q+": ") {
+		t.Errorf("streaming an unknown extension: %v", err)
 	}
 }

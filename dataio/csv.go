@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
@@ -33,9 +34,15 @@ type csvReader struct {
 	headerLine int // 1 if line 1 was a header
 	rows       int
 	data       []float64
-	blankLine  int // first blank line seen after data began
+	blankLine  int   // first blank line seen after data began
+	firstLine  int   // line of the first data row
+	firstOff   int64 // offset of the first data row
+	discard    bool  // check rows without storing them (OpenStream)
+	scratch    []float64
 }
 
+// read reads the whole input; with c.discard it only checks it and
+// returns nil.
 func (c *csvReader) read(br *bufio.Reader) (*mat.Dense, error) {
 	lr := newLineReader(br, 0, 0)
 	sawBytes := false
@@ -52,7 +59,11 @@ func (c *csvReader) read(br *bufio.Reader) (*mat.Dense, error) {
 			continue
 		}
 		if c.blankLine != 0 {
-			return nil, errLine(c.name, c.blankLine, -1, "blank line inside the data (only trailing blank lines are allowed)")
+			where := "inside"
+			if c.rows == 0 && c.headerLine == 0 {
+				where = "before"
+			}
+			return nil, errLine(c.name, c.blankLine, -1, "blank line %s the data (only trailing blank lines are allowed)", where)
 		}
 		if lr.line == 1 && csvIsHeader(text) {
 			c.headerLine = 1
@@ -73,26 +84,58 @@ func (c *csvReader) read(br *bufio.Reader) (*mat.Dense, error) {
 	if c.rows == 0 {
 		return nil, errPlain(c.name, "no data rows (zero-sized matrix)")
 	}
+	if c.discard {
+		return nil, nil
+	}
 	return mat.NewDense(c.rows, c.cols, c.data), nil
 }
 
-// row parses one data line.
+// row checks and parses one data line, appending its values to c.data
+// (or only checking them when c.discard is set).
 func (c *csvReader) row(text []byte, line int, start int64) error {
 	n := bytes.Count(text, []byte{','}) + 1
 	if c.cols == 0 {
 		c.cols, c.colsLine = n, line
 	} else if n != c.cols {
-		what := "the first data row"
-		if c.colsLine == c.headerLine && c.headerLine != 0 {
-			what = "the header"
+		return c.ragged(n, line, start)
+	}
+	if c.rows == 0 {
+		c.firstLine, c.firstOff = line, start
+	}
+	var dst []float64
+	if c.discard {
+		if len(c.scratch) < n {
+			c.scratch = make([]float64, n)
 		}
-		return errLine(c.name, line, start, "ragged row: %d fields, but %s (line %d) has %d", n, what, c.colsLine, c.cols)
+		dst = c.scratch[:n]
+	} else {
+		if need := mulCheck(int64(len(c.data)+n), 8); c.opts.MaxBytes > 0 && need > c.opts.MaxBytes {
+			return c.opts.checkBudget(c.name, fmt.Sprintf("a matrix of more than %d rows x %d columns", c.rows, c.cols), need)
+		}
+		l := len(c.data)
+		c.data = slices.Grow(c.data, n)[:l+n]
+		dst = c.data[l:]
 	}
-	if need := mulCheck(int64(len(c.data)+n), 8); c.opts.MaxBytes > 0 && need > c.opts.MaxBytes {
-		return c.opts.checkBudget(c.name, fmt.Sprintf("a matrix of more than %d rows x %d columns", c.rows, c.cols), need)
+	if err := c.parseFields(text, line, start, c.rows+1, dst); err != nil {
+		return err
 	}
+	c.rows++
+	return nil
+}
+
+func (c *csvReader) ragged(n, line int, start int64) error {
+	what := "the first data row"
+	if c.colsLine == c.headerLine && c.headerLine != 0 {
+		what = "the header"
+	}
+	return errLine(c.name, line, start, "ragged row: %d fields, but %s (line %d) has %d", n, what, c.colsLine, c.cols)
+}
+
+// parseFields parses the len(dst) comma-separated fields of text (matrix
+// row number row) into dst.
+func (c *csvReader) parseFields(text []byte, line int, start int64, row int, dst []float64) error {
 	pos := 0
-	for j := 0; j < n; j++ {
+	for j := range dst {
 		end := bytes.IndexByte(text[pos:], ',')
 		if end < 0 {
 			end = len(text)
@@ -109,17 +152,23 @@ func (c *csvReader) row(text []byte, line int, start int64) error {
 			if line == 1 {
 				msg += " (the first line is taken as a header only when none of its fields is a number)"
 			}
-			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos), Msg: msg}
+			return &Error{Path: c.name, Line: line, Row: row, Col: j + 1, Offset: start + int64(pos), Msg: msg}
 		}
 		if !c.opts.AllowNonFinite && !finite(v) {
-			return &Error{Path: c.name, Line: line, Row: c.rows + 1, Col: j + 1, Offset: start + int64(pos),
-				Msg: fmt.Sprintf("non-finite value %s (use ReadOptions.AllowNonFinite to accept it)", nonFinite(v))}
+			return &Error{Path: c.name, Line: line, Row: row, Col: j + 1, Offset: start + int64(pos),
+				Msg: fmt.Sprintf("non-finite value %s (use %s.AllowNonFinite to accept it)", nonFinite(v), c.optName())}
 		}
-		c.data = append(c.data, v)
+		dst[j] = v
 		pos = end + 1
 	}
-	c.rows++
 	return nil
+}
+
+func (c *csvReader) optName() string {
+	if c.discard {
+		return "StreamOptions"
+	}
+	return "ReadOptions"
 }
 
 // csvIsHeader reports whether no field of the line parses as a number.

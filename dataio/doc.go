@@ -76,12 +76,13 @@
 //
 // # Streaming
 //
-// OpenStream reads an .npy (C or Fortran order, any supported dtype) or
-// MatrixMarket file (coordinate or array) in chunks whose memory is bounded
-// by StreamOptions.ChunkBytes (8 MiB by default), whatever the file size.
+// OpenStream reads an .npy (C or Fortran order, any supported dtype),
+// MatrixMarket (coordinate or array) or CSV file in chunks whose memory is
+// bounded by StreamOptions.ChunkBytes (8 MiB by default), whatever the file
+// size.
 // Next returns Chunks until io.EOF; Reset starts another pass and Passes
 // counts the completed ones, so multi-pass solvers can report passes over
-// A. A chunk holds either Dense rows First..First+k-1 (.npy and array
+// A. A chunk holds either Dense rows First..First+k-1 (.npy, array and CSV
 // files) or Entries: 0-based (i, j, v) triplets of a coordinate file in
 // file order, symmetric files expanded, duplicates not merged. Chunk
 // memory is reused by the next call to Next: copy what you keep.
@@ -95,7 +96,9 @@
 // The header (and an .npy file's size) is validated by OpenStream; a
 // problem in the body (truncation, a bad or non-finite value, more or
 // fewer entries than declared) is reported by Next when it is reached and
-// ends the pass until Reset. Two checks need the whole matrix and are made
+// ends the pass until Reset. Array .mtx and CSV files are read once by
+// OpenStream (to index columns, or to check and count rows), so their
+// body errors appear there. Two checks need the whole matrix and are made
 // only by ReadMatrix: coordinate duplicates that sum to ±Inf, and the
 // MaxBytes limit.
 //
@@ -109,7 +112,7 @@
 // bytes per entry (48 if symmetric) while building, then 12 per entry plus
 // 8 per row. Memory of a Stream: .npy about 2·ChunkBytes; coordinate
 // ChunkBytes plus a 64 KiB buffer; array ChunkBytes plus 48 bytes per
-// column. Fortran-order .npy streams make one positioned read per column
+// column; CSV ChunkBytes plus a 64 KiB buffer. Fortran-order .npy streams make one positioned read per column
 // per chunk; array .mtx streams read the file once at OpenStream to index
 // its columns, then about once per pass (twice for symmetric array files,
 // whose rows need a column each).

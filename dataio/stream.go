@@ -2,6 +2,7 @@ package dataio
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -57,6 +58,7 @@ const (
 	kindNpyF
 	kindMMCoord
 	kindMMArray
+	kindCSV
 )
 
 // Stream reads a matrix file chunk by chunk in bounded memory, for
@@ -97,6 +99,9 @@ type Stream struct {
 	tr      *tokReader
 	colBR   *bufio.Reader
 	colRd   offsetReader
+
+	// CSV
+	csv *csvReader
 }
 
 // offsetReader reads a file sequentially from off with ReadAt.
@@ -114,16 +119,19 @@ func (r *offsetReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// OpenStream opens an .npy (C or Fortran order) or MatrixMarket (coordinate
-// or array) file for streaming. It validates the header (and, for .npy, the
-// file size against the shape) up front; errors in the body are reported
-// by Next when it reaches them.
+// OpenStream opens a file for streaming: .npy (C or Fortran order, any
+// supported dtype) and MatrixMarket array files give Dense chunks,
+// MatrixMarket coordinate files Entries chunks, and CSV files Dense chunks
+// too. It validates the header (and, for .npy, the file size against the
+// shape) up front; errors in the body are reported by Next when it
+// reaches them. Array and CSV files are read once by OpenStream (to index
+// columns or count rows), so their errors appear there.
 //
 // Memory: an .npy stream holds one chunk of float64 rows plus the raw bytes
 // of the same rows, so at most 2*ChunkBytes; a coordinate stream one
-// triplet chunk plus a 64 KiB read buffer; an array stream one chunk plus
-// 48 bytes per column (the position of each column's next value), and
-// OpenStream reads an array file once to index its columns.
+// triplet chunk plus a 64 KiB read buffer; an array stream one chunk, a
+// read buffer and 48 bytes per column (the position of each column's next
+// value); a CSV stream one chunk plus a 64 KiB read buffer.
 func OpenStream(path string, opts StreamOptions) (*Stream, error) {
 	if opts.ChunkBytes < 0 {
 		panic("dataio: negative StreamOptions.ChunkBytes")
@@ -132,12 +140,8 @@ func OpenStream(path string, opts StreamOptions) (*Stream, error) {
 		opts.ChunkBytes = DefaultChunkBytes
 	}
 	format := FormatOf(path)
-	switch format {
-	case NPY, MatrixMarket:
-	case Unknown:
+	if format == Unknown {
 		return nil, formatErr(path)
-	default:
-		return nil, errPlain(path, "streaming supports .npy and .mtx files only (read a %s file with ReadMatrix, or convert it to .npy with WriteMatrix)", format)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,10 +151,13 @@ func OpenStream(path string, opts StreamOptions) (*Stream, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		s.size = st.Size()
 	}
-	if format == NPY {
+	switch format {
+	case NPY:
 		err = s.openNpy()
-	} else {
+	case MatrixMarket:
 		err = s.openMM()
+	default:
+		err = s.openCSV()
 	}
 	if err != nil {
 		f.Close()
@@ -295,8 +302,10 @@ func (s *Stream) Next() (Chunk, error) {
 		c, err = s.nextNpy()
 	case kindMMCoord:
 		c, err = s.nextCoord()
-	default:
+	case kindMMArray:
 		c, err = s.nextArray()
+	default:
+		c, err = s.nextCSV()
 	}
 	if err == io.EOF {
 		s.done = true
@@ -327,6 +336,8 @@ func (s *Stream) Reset() error {
 	case kindMMArray:
 		copy(s.cursors, s.starts)
 		clear(s.curPos)
+	case kindCSV:
+		return s.seekCSV()
 	}
 	return nil
 }
@@ -549,4 +560,57 @@ func (s *Stream) seekColumn(j int) error {
 	s.colBR.Reset(&s.colRd)
 	s.tr.st = st
 	return nil
+}
+
+// openCSV reads a CSV file once to check it and count its rows.
+func (s *Stream) openCSV() error {
+	s.kind = kindCSV
+	s.br = bufio.NewReaderSize(s.f, 1<<16)
+	s.csv = &csvReader{name: s.path, opts: ReadOptions{AllowNonFinite: s.opts.AllowNonFinite}, discard: true}
+	if _, err := s.csv.read(s.br); err != nil {
+		return err
+	}
+	s.rows, s.cols = s.csv.rows, s.csv.cols
+	s.rowsPer = max(1, min(s.rows, s.opts.ChunkBytes/(8*s.cols)))
+	s.buf = make([]float64, s.rowsPer*s.cols)
+	return s.seekCSV()
+}
+
+// seekCSV positions the reader at the first data row.
+func (s *Stream) seekCSV() error {
+	if _, err := s.f.Seek(s.csv.firstOff, io.SeekStart); err != nil {
+		return &Error{Path: s.path, Offset: s.csv.firstOff, Msg: "seek failed", Err: err}
+	}
+	s.br.Reset(s.f)
+	s.lr = newLineReader(s.br, s.csv.firstLine-1, s.csv.firstOff)
+	return nil
+}
+
+func (s *Stream) nextCSV() (Chunk, error) {
+	if s.pos >= s.rows {
+		return Chunk{}, io.EOF
+	}
+	k := min(s.rowsPer, s.rows-s.pos)
+	d := s.buf[:k*s.cols]
+	for r := 0; r < k; r++ {
+		if !s.lr.next() {
+			if s.lr.err != nil {
+				return Chunk{}, &Error{Path: s.path, Offset: s.lr.off, Msg: "read failed", Err: s.lr.err}
+			}
+			return Chunk{}, errLine(s.path, s.lr.line+1, s.lr.off, "file ends early (truncated or changed since OpenStream)")
+		}
+		text := s.lr.text
+		if s.lr.line == 1 {
+			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
+		}
+		if n := bytes.Count(text, []byte{','}) + 1; n != s.cols {
+			return Chunk{}, s.csv.ragged(n, s.lr.line, s.lr.start)
+		}
+		if err := s.csv.parseFields(text, s.lr.line, s.lr.start, s.pos+r+1, d[r*s.cols:(r+1)*s.cols]); err != nil {
+			return Chunk{}, err
+		}
+	}
+	c := Chunk{First: s.pos, Dense: mat.NewDense(k, s.cols, d)}
+	s.pos += k
+	return c, nil
 }

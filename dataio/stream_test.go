@@ -164,6 +164,9 @@ func streamFixtures(t *testing.T) map[string]string {
 	put("skewcoord.mtx", []byte(b.String()))
 	put("pattern.mtx", []byte("%%MatrixMarket matrix coordinate pattern symmetric\n5 5 4\n1 1\n3 1\n5 2\n4 4\n"))
 	put("empty.mtx", []byte("%%MatrixMarket matrix coordinate real general\n5 3 0\n"))
+	put("plain.csv", rawFile(t, d, ".csv"))
+	put("header.csv", []byte("\xef\xbb\xbf\"a\",b\r\n1,2\r\n 3 ,4\r\n5,\t6\r\n\r\n \n"))
+	put("bom.csv", []byte("\xef\xbb\xbf1,2\n3,4\n"))
 	return files
 }
 
@@ -411,6 +414,8 @@ func TestStreamErrors(t *testing.T) {
 		{"banner.mtx", "line 1", []byte("%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 1\n")},
 		{"arrayshort.mtx", "line 7, byte offset 61: file ends after 3 of the 4 values", []byte("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n% padding\n")},
 		{"arraytiny.mtx", "line 2, byte offset 41: the size line declares 2 x 2000000000", []byte("%%MatrixMarket matrix array real general\n2 2000000000\n1\n2\n3\n")},
+		{"ragged.csv", "line 3, byte offset 8: ragged row: 1 fields", []byte("1,2\n3,4\n5\n")},
+		{"nan.csv", "line 2, row 1, column 2, byte offset 6: non-finite value NaN (use StreamOptions", []byte("a,b\n1,nan\n")},
 		{"arraynan.mtx", "line 4, row 2, column 2, byte offset 51: non-finite value NaN", []byte("%%MatrixMarket matrix array real general\n2 2\n1 2\n3 nan\n")},
 	} {
 		p := writeTemp(t, tc.name, tc.data)
