@@ -111,7 +111,7 @@
 // 2-d Fortran-order .npy, which is transposed); for coordinate files 24
 // bytes per entry (48 if symmetric) while building, then 12 per entry plus
 // 8 per row. Memory of a Stream: .npy about 2·ChunkBytes; coordinate
-// ChunkBytes plus a 64 KiB buffer; array ChunkBytes plus 48 bytes per
+// ChunkBytes plus a 64 KiB buffer; array ChunkBytes plus 56 bytes per
 // column; CSV ChunkBytes plus a 64 KiB buffer. Fortran-order .npy streams make one positioned read per column
 // per chunk; array .mtx streams read the file once at OpenStream to index
 // its columns, then about once per pass (twice for symmetric array files,

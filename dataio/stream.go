@@ -41,8 +41,8 @@ type Chunk struct {
 	// for an entry chunk, the number of entries delivered before it in
 	// this pass.
 	First int
-	// Dense holds rows First .. First+k-1 of the matrix (.npy files and
-	// MatrixMarket array files).
+	// Dense holds rows First .. First+k-1 of the matrix (.npy, MatrixMarket
+	// array and CSV files).
 	Dense *mat.Dense
 	// Entries holds 0-based entries of a MatrixMarket coordinate file in
 	// file order, symmetric and skew-symmetric files expanded (an entry
@@ -130,7 +130,7 @@ func (r *offsetReader) Read(b []byte) (int, error) {
 // Memory: an .npy stream holds one chunk of float64 rows plus the raw bytes
 // of the same rows, so at most 2*ChunkBytes; a coordinate stream one
 // triplet chunk plus a 64 KiB read buffer; an array stream one chunk, a
-// read buffer and 48 bytes per column (the position of each column's next
+// read buffer and 56 bytes per column (the position of each column's next
 // value); a CSV stream one chunk plus a 64 KiB read buffer.
 func OpenStream(path string, opts StreamOptions) (*Stream, error) {
 	if opts.ChunkBytes < 0 {
