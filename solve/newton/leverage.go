@@ -155,9 +155,10 @@ func triFactor(ws *gramWS, rm *rowMat, c []float64) (blas64.Triangular, error) {
 	}
 	var qr mat.QR
 	qr.Factorize(m)
-	var r mat.TriDense
+	var r mat.Dense
 	qr.RTo(&r)
-	rr := r.RawTriangular()
+	rd := r.RawMatrix()
+	rr := blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: d, Stride: rd.Stride, Data: rd.Data}
 	for i := 0; i < d; i++ {
 		if math.Abs(rr.Data[i*rr.Stride+i]) <= 1e-14*math.Abs(rr.Data[0]) {
 			return blas64.Triangular{}, errScoresRank

@@ -128,8 +128,8 @@ type Problem struct {
 	w2    []float64 // w∘w, nil when there is no regularizer
 }
 
-// NewProblem checks and wraps A (n×d: *mat.Dense, linalg.DenseOp,
-// *linalg.CSR, or any mat.Matrix, which is copied to dense), the loss (whose
+// NewProblem checks and wraps A (n×d: *mat.Dense, *linalg.CSR, or any
+// other mat.Matrix, which is copied to dense), the loss (whose
 // Len must be n) and the regularization weights w (length n, or nil for no
 // regularizer). A and w are read, never written, and must not change while
 // the Problem is in use. Errors name the first NaN/Inf entry or the
@@ -143,8 +143,6 @@ func NewProblem(a mat.Matrix, loss Loss, w []float64) (*Problem, error) {
 	case *linalg.CSR:
 		p.csr, p.op = m, m
 		p.nnz = m.NNZ()
-	case linalg.DenseOp:
-		p.dense, p.op = m.M, m
 	case *mat.Dense:
 		p.dense, p.op = m, linalg.Dense(m)
 	default:
@@ -356,4 +354,50 @@ func (p *Problem) addLowRank(h *mat.SymDense, c *Curvature) {
 			}
 		}
 	}
+}
+
+// Scaled multiplies a loss by a constant C > 0. With the regularization
+// weights multiplied by √C it scales the whole objective, which leaves the
+// Newton iterates unchanged (test T13).
+type Scaled struct {
+	Loss Loss
+	C    float64
+}
+
+// Len returns the wrapped loss's length.
+func (s Scaled) Len() int { return s.Loss.Len() }
+
+// Eval returns C times the wrapped loss and gradient.
+func (s Scaled) Eval(grad, z []float64) (float64, error) {
+	v, err := s.Loss.Eval(grad, z)
+	if grad != nil {
+		for i := range grad {
+			grad[i] *= s.C
+		}
+	}
+	return s.C * v, err
+}
+
+// Curvature returns C times the wrapped curvature.
+func (s Scaled) Curvature(c *Curvature, z []float64) error {
+	if err := s.Loss.Curvature(c, z); err != nil {
+		return err
+	}
+	for i := range c.D {
+		c.D[i] *= s.C
+	}
+	if c.K != nil {
+		c.K.ScaleSym(s.C, c.K)
+	}
+	for i := range c.GW {
+		c.GW[i] *= s.C
+	}
+	if c.G != nil && c.GW == nil {
+		m, _ := c.G.Dims()
+		c.GW = make([]float64, m)
+		for i := range c.GW {
+			c.GW[i] = s.C
+		}
+	}
+	return nil
 }
