@@ -70,7 +70,7 @@ func (Identity) Eval(t float64) (float64, float64, float64) { return t, 1, 0 }
 func (Identity) Name() string { return "identity" }
 
 // ReLUShift is t ↦ max(t − θ, 0) with φ' ∈ {0, 1} (taking φ'(θ) = 0) and
-// φ'' = 0. Its Hessian jumps where an f_k crosses θ, so the local theory only
+// φ” = 0. Its Hessian jumps where an f_k crosses θ, so the local theory only
 // applies with a margin (section 5.2, A10). With θ = 0, R1 reduces to
 // softmax regression on the simplex.
 type ReLUShift struct{ Theta float64 }

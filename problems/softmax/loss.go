@@ -90,7 +90,7 @@ func getBuf(n int) *[]float64 {
 	return b
 }
 
-// first computes u, u', u'' into the three buffers and returns α = Σu.
+// first computes u, u', u” into the three buffers and returns α = Σu.
 func (l *Normalized) first(z, u, u1, u2 []float64) (float64, error) {
 	shift := 0.0
 	if l.Shift {
@@ -195,7 +195,7 @@ func (l *Normalized) Curvature(c *newton.Curvature, z []float64) error {
 
 // Elementwise is LSZ23's ½‖u(z) − b‖² with u ∈ {Exp, Cosh, Sinh}
 // (section 2.5): its z-space Hessian is purely diagonal,
-// D = u'² + (u − b)∘u''.
+// D = u'² + (u − b)∘u”.
 type Elementwise struct {
 	U Activation
 	B []float64
@@ -221,7 +221,7 @@ func (l *Elementwise) Eval(grad, z []float64) (float64, error) {
 	return 0.5 * val, nil
 }
 
-// Curvature sets c to diag(u'² + (u − b)∘u'').
+// Curvature sets c to diag(u'² + (u − b)∘u”).
 func (l *Elementwise) Curvature(c *newton.Curvature, z []float64) error {
 	c.Reset(len(l.B), 0)
 	for i, zi := range z {

@@ -91,7 +91,7 @@ func (l *TwoLayerR2) Eval(grad, z []float64) (float64, error) {
 }
 
 // Curvature sets c to diag(f∘q̂) + [f, q̂∘f]·[[0,−1],[−1,0]]·[f, q̂∘f]ᵀ plus
-// the Gram factor G = V diag(f) − h fᵀ with weights γ_h = φ'(h)² + e∘φ''(h).
+// the Gram factor G = V diag(f) − h fᵀ with weights γ_h = φ'(h)² + e∘φ”(h).
 func (l *TwoLayerR2) Curvature(c *newton.Curvature, z []float64) error {
 	n := len(z)
 	m, _ := l.V.Dims()
