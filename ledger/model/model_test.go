@@ -255,7 +255,7 @@ func TestStepClamp(t *testing.T) {
 	if w.At(BiasRow, 5) != MaxWeight || w.At(rows[1], 7) != -MaxWeight {
 		t.Fatalf("clamp not applied: %d %d", w.At(BiasRow, 5), w.At(rows[1], 7))
 	}
-	// The unclamped cells moved by the same (unclamped) amount.
+	// An unclamped cell of the same step moved by about lr*(1-1/96) = 0.49.
 	if d := int64(w.At(rows[0], 5)) - int64(before.At(rows[0], 5)); d < fixed.One/4 {
 		t.Fatalf("target cell moved by %d", d)
 	}
