@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -435,8 +436,11 @@ func npyDecoder(descr string) func(dst []float64, b []byte) []float64 {
 	switch descr {
 	case "<f8":
 		return func(dst []float64, b []byte) []float64 {
-			for k := 0; k+8 <= len(b); k += 8 {
-				dst = append(dst, math.Float64frombits(binary.LittleEndian.Uint64(b[k:])))
+			l := len(dst)
+			dst = slices.Grow(dst, len(b)/8)[:l+len(b)/8]
+			out := dst[l:]
+			for k := range out {
+				out[k] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*k:]))
 			}
 			return dst
 		}
