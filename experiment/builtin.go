@@ -13,10 +13,16 @@ func Builtin(r *Registry) error {
 // builtinExperiments lists the experiments in report order; each file of this
 // package contributes its constructors here.
 func builtinExperiments() []Experiment {
-	return []Experiment{}
+	return []Experiment{
+		lsqConditioning(),
+		lsqSketchSolve(),
+		lsqCoherence(),
+	}
 }
 
 // builtinBenchmarks lists the benchmark suites of `sketchwork bench`.
 func builtinBenchmarks() []Experiment {
-	return []Experiment{}
+	return []Experiment{
+		benchLSQ(),
+	}
 }

@@ -110,7 +110,7 @@ func CG(ctx context.Context, a linalg.Operator, b, x0 []float64, m Preconditione
 		rnorm = norm2(rv)
 		res.Stats.Iterations = itn
 		res.RelResidual = rnorm / bnorm
-		st, err := mon.Step(IterRecord{Iter: itn, Residual: rnorm, Objective: math.NaN()})
+		st, err := mon.Step(IterRecord{Iter: itn, Residual: rnorm, Objective: math.NaN(), X: x})
 		if err != nil {
 			res.X, res.History = x, mon.History
 			return res, err

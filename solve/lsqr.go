@@ -205,7 +205,7 @@ func LSQR(ctx context.Context, a linalg.Operator, b, x0 []float64, s LSQRSetting
 		test3 := 1 / (acond + eps)
 		t1 = test1 / (1 + anorm*xnorm/bnorm)
 		rtol := s.Btol + s.Atol*anorm*xnorm/bnorm
-		st, err := mon.Step(IterRecord{Iter: itn, Residual: rnorm, Objective: rnorm * rnorm})
+		st, err := mon.Step(IterRecord{Iter: itn, Residual: rnorm, Objective: rnorm * rnorm, X: x})
 		if err != nil {
 			res.X, res.Status, res.History = x, NotTerminated, mon.History
 			return res, err

@@ -62,6 +62,10 @@ type IterRecord struct {
 	Residual  float64 // solver-specific residual measure (e.g. ||b-Ax|| or ||grad||)
 	Objective float64 // objective value, NaN when not computed
 	Elapsed   time.Duration
+	// X is the current iterate when the solver exposes it (LSQR, CG), nil
+	// otherwise. It is owned by the solver and valid only during the
+	// Recorder call: copy it to keep it.
+	X []float64
 }
 
 // Recorder receives progress. Returning an error stops the solver, which then

@@ -65,7 +65,9 @@ func (m *Monitor) Elapsed() time.Duration { return time.Since(m.start) }
 func (m *Monitor) Step(rec IterRecord) (Status, error) {
 	rec.Elapsed = m.Elapsed()
 	if m.s.KeepHistory {
-		m.History = append(m.History, rec)
+		kept := rec
+		kept.X = nil // the iterate is only valid during the call
+		m.History = append(m.History, kept)
 	}
 	if m.s.Recorder != nil {
 		if err := m.s.Recorder.Record(rec); err != nil {

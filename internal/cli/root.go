@@ -92,6 +92,7 @@ experiment and a report folder.`,
 		newReproduceCmd(deps),
 		newBenchCmd(deps),
 		newGenCmd(),
+		newLsqCmd(),
 		newVersionCmd(deps),
 	)
 	return root

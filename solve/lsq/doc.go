@@ -43,8 +43,8 @@
 // Bad input (shape mismatch, NaN or Inf in A or b, empty A, invalid
 // settings) wraps ErrInput and names the offending entry; NaN/Inf in A is
 // detected from the sketch and located by a scan only when present. A
-// rank-deficient A (numerical rank from the singular values of R with
-// NumPy's tolerance σ_max·max(s, d)·ε) is a *RankError naming the rank;
+// rank-deficient A (numerical rank from the singular values of R with the
+// tolerance σ_max·10·d·ε) is a *RankError naming the rank;
 // ridge problems are always solvable.
 //
 // # Cost

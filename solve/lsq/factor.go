@@ -22,9 +22,7 @@ type factor struct {
 }
 
 // factorize computes the Householder QR of M = [SA; √λ I] (the ridge rows
-// only when λ > 0) and Qᵀ[SB; 0]. sa and sb are overwritten. rows is the
-// row count used in the rank tolerance (the number of rows of the matrix
-// that was sketched or factored).
+// only when λ > 0) and Qᵀ[SB; 0]. sa and sb are overwritten.
 func factorize(sa, sb *mat.Dense, lambda float64) (*factor, error) {
 	s, d := sa.Dims()
 	_, m := sb.Dims()
@@ -40,7 +38,6 @@ func factorize(sa, sb *mat.Dense, lambda float64) (*factor, error) {
 		b.Slice(0, s, 0, m).(*mat.Dense).Copy(sb)
 	}
 	ga := a.RawMatrix()
-	rows := ga.Rows
 	tau := make([]float64, d)
 	work := []float64{0}
 	lapack64.Geqrf(ga, tau, work, -1)
@@ -65,9 +62,12 @@ func factorize(sa, sb *mat.Dense, lambda float64) (*factor, error) {
 	}
 	// Numerical rank from the singular values of R, computed only when the
 	// cheap estimate cannot rule out deficiency: κ₂ ≤ d·κ₁, so rcond₁ >
-	// 10·d·tol proves σ_min/σ_max > tol. The tolerance is NumPy's
-	// matrix_rank rule, σ_max·max(rows, d)·eps.
-	tol := float64(max(rows, d)) * 0x1p-52
+	// 10·d·tol proves σ_min/σ_max > tol. The tolerance, σ_max·10·d·eps,
+	// depends on R's size only (not on n, unlike NumPy's matrix_rank rule
+	// for A itself, which would call κ = 1e12 deficient once n > 4500): an
+	// exactly rank-deficient A gives σ_min(R) ≈ u·√rows·σ_max, far below it,
+	// while κ(A) up to about 1e13 passes.
+	tol := 10 * float64(d) * 0x1p-52
 	if math.IsNaN(f.rcond) || f.rcond < 10*float64(d)*tol {
 		sv := f.singularValues()
 		rank := 0

@@ -94,9 +94,9 @@ func run(ctx context.Context, src source, a mat.Matrix, b *mat.Dense, s Settings
 	n, d := src.dims()
 	_, m := b.Dims()
 	_, sparse := a.(*linalg.CSR)
-	method, reason := chooseMethod(s, n, d, sparse || a == nil)
-	if method == Direct && a == nil {
-		method, reason = SketchPrecond, "direct QR needs A in memory; streamed files use sketch-and-precondition"
+	method, reason := chooseMethod(s, n, d, sparse)
+	if a == nil && s.Method == Auto {
+		method, reason = SketchPrecond, "auto: streamed file, sketch-and-precondition (one pass for the sketch, then one per product)"
 	}
 	s.Method = method
 	s = s.Resolve(n, d)
