@@ -93,6 +93,7 @@ experiment and a report folder.`,
 		newBenchCmd(deps),
 		newGenCmd(),
 		newLsqCmd(),
+		newSketchCmd(),
 		newVersionCmd(deps),
 	)
 	return root
