@@ -178,7 +178,10 @@ func TestLSQRWarmStart(t *testing.T) {
 func TestLSQRBadInput(t *testing.T) {
 	a := linalg.Dense(mat.NewDense(3, 2, []float64{1, 0, 0, 1, 1, 1}))
 	cases := map[string]func() error{
-		"short b": func() error { _, err := LSQR(context.Background(), a, []float64{1, 2}, nil, LSQRSettings{}); return err },
+		"short b": func() error {
+			_, err := LSQR(context.Background(), a, []float64{1, 2}, nil, LSQRSettings{})
+			return err
+		},
 		"NaN b": func() error {
 			_, err := LSQR(context.Background(), a, []float64{1, math.NaN(), 2}, nil, LSQRSettings{})
 			return err

@@ -292,7 +292,6 @@ func innerLSQR(ctx context.Context, src *memSource, f *factor, b, x *mat.Dense, 
 	return dy, solve.NotTerminated
 }
 
-
 func colNorms(a *mat.Dense) []float64 {
 	raw := a.RawMatrix()
 	out := make([]float64, raw.Cols)
