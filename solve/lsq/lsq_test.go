@@ -371,3 +371,30 @@ func TestAutoChoosesAndRecordsReason(t *testing.T) {
 		t.Errorf("tall problem: method %v with %d sketch rows", res.Method, res.SketchRows)
 	}
 }
+
+// TestIterationsAllocateNoVectors checks that an inner iteration allocates
+// no vectors: the extra bytes of a solve with many more iterations, per
+// iteration, stay below one d-vector (the parallel kernels' goroutine
+// bookkeeping is all that remains).
+func TestIterationsAllocateNoVectors(t *testing.T) {
+	inst := exact(t, 47, 20000, 100, 100, 0.1)
+	bytesFor := func(tol float64) (float64, int) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res, err := Solve(context.Background(), inst.A, inst.B, Settings{Method: SketchPrecond, Tol: tol, Seed: 1, MaxRefine: 1})
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(after.TotalAlloc - before.TotalAlloc), res.Iterations
+	}
+	bytesFor(1e-2) // warm the kernels' buffer pools
+	loB, loIt := bytesFor(1e-2)
+	hiB, hiIt := bytesFor(1e-13)
+	if hiIt-loIt < 10 {
+		t.Fatalf("need more iterations: %d vs %d", hiIt, loIt)
+	}
+	if per := (hiB - loB) / float64(hiIt-loIt); per > 8*100 {
+		t.Errorf("%.0f bytes allocated per inner iteration (d = 100)", per)
+	}
+}
