@@ -22,8 +22,8 @@ const (
 	// iterate is local (a full step was accepted and the Newton decrement
 	// λ²/2 is below LocalTol·|L|); from then on pure unit steps, because
 	// near the optimum the Armijo test compares loss values that differ only
-	// in their last digits. A unit step that makes the gradient grow by more
-	// than a factor 1e3 sends the solver back to the safeguarded phase.
+	// in their last digits. A unit step that raises the loss by more than a
+	// relative 1e-6 sends the solver back to the safeguarded phase.
 	Safeguarded Mode = iota
 	// UnitStep is the papers' method (section 2.3, 6): x ← x − H̃⁻¹g with no
 	// line search and no damping. A Hessian that is not positive definite
@@ -69,6 +69,10 @@ const (
 	// DefaultStagnation: a solve whose best gradient norm has not halved in
 	// this many iterations is stagnant (the floating-point floor of A11).
 	DefaultStagnation = 10
+	// localGuard: in the unit-step phase of Safeguarded, a step that raises
+	// the loss by more than this relative amount (far above rounding) sends
+	// the solver back to backtracking.
+	localGuard = 1e-6
 )
 
 // Options controls Minimize. Every zero value has the documented default.
@@ -201,29 +205,29 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 	x := append([]float64(nil), x0...)
 	xt := make([]float64, d)
 	g := make([]float64, d)
-	gt := make([]float64, d)
 	step := make([]float64, d)
 	eb, tb := p.newEvalBuf(), p.newEvalBuf()
 	h := mat.NewSymDense(d, nil)
 	hd := mat.NewSymDense(d, nil)
 	var chol mat.Cholesky
 	var curv Curvature
+	var fws fusedWS
 	sess := o.Hessian.NewSession(p)
 	stepVec := mat.NewVecDense(d, step)
 	gVec := mat.NewVecDense(d, g)
 
-	L, err := p.eval(eb, g, x)
+	// The loop keeps z, L and the z-space gradient of x_t in eb; the x-space
+	// gradient g = Aᵀ∇_z is formed together with AᵀP (one pass over A).
+	L, err := p.evalZ(eb, x)
 	if err != nil {
 		return nil, fmt.Errorf("newton: at x0: %w", err)
 	}
 	res := &Result{Options: o}
-	res.Grad0 = floats.Norm(g, 2)
-	gn := res.Grad0
-	bestG := gn
-	bestAt := 0
 	local := o.Mode == UnitStep
 	mon := solve.NewMonitor(ctx, solve.Settings{MaxTime: o.MaxTime, Recorder: o.Recorder, KeepHistory: true})
 	tIter := time.Now()
+	var gn, bestG float64
+	bestAt := 0
 	finish := func(status solve.Status, rule StopRule) *Result {
 		res.X = x
 		res.Status = status
@@ -236,6 +240,20 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 	}
 
 	for t := 0; ; t++ {
+		// Curvature at x_t, then g and AᵀP in one pass.
+		curvErr := p.curvature(&curv, eb.z)
+		if curvErr != nil {
+			curv.Reset(p.n, 0)
+		}
+		p.gradAndLowRank(&fws, g, eb.gz, &curv)
+		gn = floats.Norm(g, 2)
+		if t == 0 {
+			res.Grad0 = gn
+		}
+		// The stagnation window counts only iterations of the unit-step phase.
+		if t == 0 || !local || gn < 0.5*bestG {
+			bestG, bestAt = gn, t
+		}
 		it := Iter{Iter: t, Loss: L, GradNorm: gn, Dist: math.NaN(), Decrement: math.NaN(), Elapsed: time.Since(start)}
 		if o.XRef != nil {
 			it.Dist = dist(x, o.XRef)
@@ -264,6 +282,10 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 			emit()
 			return finish(status, rule), nil
 		}
+		if math.IsNaN(gn) || math.IsInf(gn, 0) {
+			res.Err = errors.New("newton: gradient is not finite")
+			return stopNow(solve.NumericalFailure, StopFailure)
+		}
 		if gn <= o.GradAbsTol || (o.GradTol > 0 && gn <= o.GradTol*res.Grad0) {
 			return stopNow(solve.Converged, StopGradient)
 		}
@@ -273,9 +295,8 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		if o.Stagnation > 0 && t-bestAt >= o.Stagnation {
 			return stopNow(solve.Stagnated, StopStagnation)
 		}
-		// Curvature and Hessian at x_t (z of x_t is in eb.z).
-		if err := p.curvature(&curv, eb.z); err != nil {
-			res.Err = err
+		if curvErr != nil {
+			res.Err = curvErr
 			return stopNow(solve.NumericalFailure, StopFailure)
 		}
 		bs, err := sess.Build(h, &curv, t)
@@ -315,12 +336,10 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 			it.Damping = tau
 			local = false
 		}
-		if err := chol.SolveVecTo(stepVec, gVec); err != nil {
+		if err := chol.SolveVecTo(stepVec, gVec); err != nil && hasNaN(step) {
 			// Condition warnings are not fatal; NaN is.
-			if hasNaN(step) {
-				res.Err = fmt.Errorf("newton: Newton system: %w", err)
-				return stopNow(solve.NumericalFailure, StopFailure)
-			}
+			res.Err = fmt.Errorf("newton: Newton system: %w", err)
+			return stopNow(solve.NumericalFailure, StopFailure)
 		}
 		it.SolveTime = time.Since(ts)
 		dec := floats.Dot(g, step)
@@ -338,7 +357,7 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		took := false
 		if local {
 			floats.AddScaledTo(xt, x, -1, step)
-			Lt, err = p.eval(tb, gt, xt)
+			Lt, err = p.evalZ(tb, xt)
 			switch {
 			case err != nil && o.Mode == UnitStep:
 				it.Step = 1
@@ -346,7 +365,8 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 				return stopNow(solve.NumericalFailure, StopFailure)
 			case err != nil:
 				local = false // back to the safeguarded phase
-			case o.Mode == Safeguarded && floats.Norm(gt, 2) > 1e3*gn:
+			case o.Mode == Safeguarded && Lt > L+localGuard*math.Abs(L):
+				// A genuine increase, far above rounding: not local after all.
 				local = false
 			default:
 				took = true
@@ -356,7 +376,7 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		if !took {
 			for k := 0; k <= o.MaxBacktrack; k++ {
 				floats.AddScaledTo(xt, x, -eta, step)
-				Lt, err = p.eval(tb, gt, xt)
+				Lt, err = p.evalZ(tb, xt)
 				if err == nil && Lt <= L-o.Armijo*eta*dec {
 					took = true
 					break
@@ -381,19 +401,9 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		tIter = time.Now()
 		// Accept x_{t+1}.
 		copy(x, xt)
-		copy(g, gt)
 		eb, tb = tb, eb
 		L = Lt
-		gn = floats.Norm(g, 2)
 		res.Stats.Iterations++
-		// The stagnation window counts only iterations of the unit-step phase.
-		if !local || gn < 0.5*bestG {
-			bestG, bestAt = gn, t+1
-		}
-		if math.IsNaN(gn) || math.IsInf(gn, 0) {
-			res.Err = errors.New("newton: gradient is not finite")
-			return finish(solve.NumericalFailure, StopFailure), nil
-		}
 	}
 }
 

@@ -45,6 +45,10 @@ type Curvature struct {
 	K  *mat.SymDense // r×r core, nil when r = 0
 	G  *mat.Dense    // optional m×n Gram factor, nil when absent
 	GW []float64     // length m signed weights of the Gram factor; nil means all +1
+
+	// atp caches AᵀP (d×r) when the solver computed it together with the
+	// gradient; Reset clears it.
+	atp *mat.Dense
 }
 
 // Reset sizes c for n rows and a rank-r low-rank part, reusing its buffers,
@@ -67,6 +71,7 @@ func (c *Curvature) Reset(n, r int) {
 		}
 	}
 	c.G, c.GW = nil, nil
+	c.atp = nil
 }
 
 // Rank returns r, the number of columns of P.
@@ -249,6 +254,70 @@ func (p *Problem) eval(b *evalBuf, g, x []float64) (float64, error) {
 	return v, nil
 }
 
+// evalZ computes z = A x, the loss and the z-space gradient
+// ∇_z + w²∘z (in b.gz), but not the x-space gradient.
+func (p *Problem) evalZ(b *evalBuf, x []float64) (float64, error) {
+	p.op.MulVecTo(b.z, false, x)
+	v, err := p.loss.Eval(b.gz, b.z)
+	if err != nil {
+		return v, err
+	}
+	if p.w2 != nil {
+		var r float64
+		for i, zi := range b.z {
+			r += p.w2[i] * zi * zi
+			b.gz[i] += p.w2[i] * zi
+		}
+		v += 0.5 * r
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return v, fmt.Errorf("newton: loss is %v", v)
+	}
+	return v, nil
+}
+
+// gradAndLowRank sets g = Aᵀ gz and caches AᵀP in c in one pass over A.
+func (p *Problem) gradAndLowRank(ws *fusedWS, g, gz []float64, c *Curvature) {
+	r := c.Rank()
+	ws.xs = append(ws.xs[:0], gz)
+	ws.dst = append(ws.dst[:0], g)
+	for k := 0; k < r; k++ {
+		if len(ws.cols) <= k {
+			ws.cols = append(ws.cols, nil)
+			ws.outs = append(ws.outs, nil)
+		}
+		if cap(ws.cols[k]) < p.n {
+			ws.cols[k] = make([]float64, p.n)
+		}
+		if cap(ws.outs[k]) < p.d {
+			ws.outs[k] = make([]float64, p.d)
+		}
+		ws.cols[k] = ws.cols[k][:p.n]
+		ws.outs[k] = ws.outs[k][:p.d]
+		mat.Col(ws.cols[k], k, c.P)
+		ws.xs = append(ws.xs, ws.cols[k])
+		ws.dst = append(ws.dst, ws.outs[k])
+	}
+	p.mulTransCols(&ws.mult, ws.dst, ws.xs)
+	if r > 0 {
+		if ws.atp == nil || ws.atp.RawMatrix().Cols != r {
+			ws.atp = mat.NewDense(p.d, r, nil)
+		}
+		for k := 0; k < r; k++ {
+			ws.atp.SetCol(k, ws.outs[k])
+		}
+		c.atp = ws.atp
+	}
+}
+
+// fusedWS is the scratch of gradAndLowRank.
+type fusedWS struct {
+	mult       multWS
+	xs, dst    [][]float64
+	cols, outs [][]float64
+	atp        *mat.Dense
+}
+
 // Value returns L(x).
 func (p *Problem) Value(x []float64) (float64, error) {
 	p.checkX(x)
@@ -313,8 +382,19 @@ func (p *Problem) addLowRank(h *mat.SymDense, c *Curvature) {
 	d := p.d
 	hr := h.RawSymmetric()
 	if r := c.Rank(); r > 0 {
-		q := mat.NewDense(d, r, nil)
-		p.op.MulTo(q, true, c.P)
+		// Q = AᵀP one column at a time: the transposed vector kernel is a
+		// single parallel pass, much faster than a block product for r ≤ 2.
+		q := c.atp
+		if q == nil {
+			q = mat.NewDense(d, r, nil)
+			col := make([]float64, p.n)
+			qc := make([]float64, d)
+			for k := 0; k < r; k++ {
+				mat.Col(col, k, c.P)
+				p.op.MulVecTo(qc, true, col)
+				q.SetCol(k, qc)
+			}
+		}
 		var qk mat.Dense
 		qk.Mul(q, c.K) // d×r
 		qkr, qr := qk.RawMatrix(), q.RawMatrix()

@@ -1,0 +1,73 @@
+#include "textflag.h"
+
+// func dotTile2x4AVX(p *float64, ldp int, q *float64, ldq int, m int, c *float64, ldc int)
+//
+// c[i*ldc+j] += Σ_{l<m} p[i*ldp+l]·q[j*ldq+l] for i < 2, j < 4; m is a
+// multiple of 4. Needs AVX2 and FMA.
+TEXT ·dotTile2x4AVX(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), SI
+	MOVQ ldp+8(FP), R8
+	MOVQ q+16(FP), DI
+	MOVQ ldq+24(FP), R9
+	MOVQ m+32(FP), CX
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R10
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	LEAQ (SI)(R8*1), R11
+	LEAQ (DI)(R9*1), R12
+	LEAQ (R12)(R9*1), R13
+	LEAQ (R13)(R9*1), BX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ AX, AX
+	SHRQ $2, CX
+	JZ   reduce
+
+loop:
+	VMOVUPD (SI)(AX*8), Y8
+	VMOVUPD (R11)(AX*8), Y9
+	VMOVUPD (DI)(AX*8), Y10
+	VFMADD231PD Y10, Y8, Y0
+	VFMADD231PD Y10, Y9, Y4
+	VMOVUPD (R12)(AX*8), Y11
+	VFMADD231PD Y11, Y8, Y1
+	VFMADD231PD Y11, Y9, Y5
+	VMOVUPD (R13)(AX*8), Y10
+	VFMADD231PD Y10, Y8, Y2
+	VFMADD231PD Y10, Y9, Y6
+	VMOVUPD (BX)(AX*8), Y11
+	VFMADD231PD Y11, Y8, Y3
+	VFMADD231PD Y11, Y9, Y7
+	ADDQ $4, AX
+	DECQ CX
+	JNZ  loop
+
+reduce:
+	// Row 0: [Σc00, Σc01, Σc02, Σc03] from Y0..Y3.
+	VHADDPD    Y1, Y0, Y8
+	VHADDPD    Y3, Y2, Y9
+	VPERM2F128 $0x21, Y9, Y8, Y10
+	VBLENDPD   $0x0C, Y9, Y8, Y11
+	VADDPD     Y11, Y10, Y10
+	VMOVUPD    (DX), Y12
+	VADDPD     Y12, Y10, Y10
+	VMOVUPD    Y10, (DX)
+	// Row 1 from Y4..Y7.
+	VHADDPD    Y5, Y4, Y8
+	VHADDPD    Y7, Y6, Y9
+	VPERM2F128 $0x21, Y9, Y8, Y10
+	VBLENDPD   $0x0C, Y9, Y8, Y11
+	VADDPD     Y11, Y10, Y10
+	VMOVUPD    (DX)(R10*1), Y12
+	VADDPD     Y12, Y10, Y10
+	VMOVUPD    Y10, (DX)(R10*1)
+	VZEROUPPER
+	RET
