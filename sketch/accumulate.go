@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -9,7 +10,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sketchwork/sketchwork/internal/par"
 	"github.com/sketchwork/sketchwork/linalg"
 )
 
@@ -23,13 +23,14 @@ import (
 // The result equals Apply on the whole matrix up to the order of
 // floating-point summation: every row contributes the same products, but
 // Apply adds them in fixed chunks while the Accumulator adds them in arrival
-// order (for dense rows in order and sparse sign/CountSketch with d >= 64
-// the order, and so the result, is identical). Each row (or entry) must be
+// order. Each row (or entry) must be
 // added once; an entry added twice counts twice, as duplicate MatrixMarket
 // entries do.
 //
-// An Accumulator is not safe for concurrent use; it uses all cores inside
-// AddRows for wide blocks.
+// An Accumulator is not safe for concurrent use. AddRows of the sparse and
+// sampling kinds runs on the calling goroutine (a streaming reader is
+// usually the bottleneck); Gaussian blocks use gonum's parallel matrix
+// product.
 type Accumulator struct {
 	sk    *Sketch
 	d     int
@@ -138,24 +139,13 @@ func (ac *Accumulator) add(acc []float64, d, first int, blk blas64.General) {
 	s, r := sk.spec.Rows, blk.Rows
 	switch sk.spec.Kind {
 	case CountSketch, SparseSign:
-		groups := 1
-		if d >= colSplitMin && r*d >= 1<<15 {
-			groups = max(1, min(par.Workers(d), d/32))
+		for i := 0; i < r; i++ {
+			sk.colHash(first+i, ac.h, ac.g, sk.scale)
+			row := blk.Data[i*blk.Stride : i*blk.Stride+d]
+			for t, q := range ac.h {
+				axpy(acc[q*d:(q+1)*d], ac.g[t], row)
+			}
 		}
-		width := ((d+groups-1)/groups + 7) / 8 * 8
-		par.Blocks(d, width, func(b, c0, c1 int) {
-			h, g := ac.h, ac.g
-			if b > 0 {
-				h, g = make([]int, len(h)), make([]float64, len(g))
-			}
-			for i := 0; i < r; i++ {
-				sk.colHash(first+i, h, g, sk.scale)
-				row := blk.Data[i*blk.Stride+c0 : i*blk.Stride+c1]
-				for t, q := range h {
-					axpy(acc[q*d+c0:q*d+c1], g[t], row)
-				}
-			}
-		})
 	case Gaussian:
 		for lo := first; lo < first+r; {
 			p := lo / panelRows
@@ -192,7 +182,7 @@ func (ac *Accumulator) AddEntries(ts []linalg.Triplet) error {
 		for _, t := range ts {
 			sk.colHash(t.I, ac.h, ac.g, sk.scale)
 			for q, b := range ac.h {
-				ac.sa[b*d+t.J] += ac.g[q] * t.V
+				ac.sa[b*d+t.J] = math.FMA(ac.g[q], t.V, ac.sa[b*d+t.J])
 			}
 		}
 	case Gaussian:
@@ -203,13 +193,13 @@ func (ac *Accumulator) AddEntries(ts []linalg.Triplet) error {
 			p := t.I / panelRows
 			col := ac.gaussPanel(p)[(t.I-p*panelRows)*s : (t.I-p*panelRows+1)*s]
 			for r, v := range col {
-				ac.sa[r*d+t.J] += v * t.V
+				ac.sa[r*d+t.J] = math.FMA(v, t.V, ac.sa[r*d+t.J])
 			}
 		}
 	case Uniform, Leverage:
 		for _, t := range ts {
 			for _, k := range ac.draws(t.I, t.I+1) {
-				ac.sa[k*d+t.J] += sk.w[k] * t.V
+				ac.sa[k*d+t.J] = math.FMA(sk.w[k], t.V, ac.sa[k*d+t.J])
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package sketch
 
 import (
+	"math"
+
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/sketchwork/sketchwork/internal/par"
@@ -10,15 +12,9 @@ import (
 // golden is the SplitMix64 increment 2^64/φ.
 const golden = 0x9E3779B97F4A7C15
 
-// Tuning of the sparse kernels. Dense inputs with at least colSplitMin
-// columns are split by columns across goroutines (each goroutine owns a
-// column range of S·A, so no partials and no reduction are needed and every
-// entry is summed in row order); narrower ones use row chunks with private
-// partials. sparseUnit is the number of rows per scheduling unit.
-const (
-	colSplitMin = 64
-	sparseUnit  = 1024
-)
+// sparseUnit is the number of rows per scheduling unit of the sparse
+// kernels (chunks of chunkReduce are whole units).
+const sparseUnit = 1024
 
 // colHash fills h with the ζ = len(h) distinct buckets of column i of S and
 // g with its signs times mult. The randomness is counter-based
@@ -59,14 +55,17 @@ func (sk *Sketch) mult(w []float64, i int) float64 {
 }
 
 // sparseApply sets out = S·diag(w)·A for CountSketch and SparseSign:
-// ζ·nnz(A) multiply-adds in one pass over A.
+// ζ·nnz(A) fused multiply-adds in one pass over A, in fixed row chunks with
+// private s x d partials (regression.md section 2.2). Dense rows use the
+// vector kernel, sparse rows touch their stored entries only; both paths
+// round identically, so a CSR matrix and its dense copy give the same bits.
+//
+// (A column split, where each goroutine owns a column range of S·A and
+// needs no partials, measured slower on the 2-core reference machine even
+// single-threaded, so every shape uses row chunks.)
 func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 	s, d, n := sk.spec.Rows, src.d, src.n
 	zeta := sk.spec.NNZPerCol
-	if src.isDense && d >= colSplitMin {
-		sk.sparseDenseCols(out, src, w)
-		return
-	}
 	acc := out.Data
 	if !contiguous(out) {
 		acc = make([]float64, s*d)
@@ -89,7 +88,7 @@ func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 				pr := p[b*d : (b+1)*d]
 				gt := g[t]
 				for k, c := range cols {
-					pr[c] += gt * vals[k]
+					pr[c] = math.FMA(gt, vals[k], pr[c])
 				}
 			}
 		}
@@ -97,29 +96,6 @@ func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 	if !contiguous(out) {
 		copyOut(out, acc, 1)
 	}
-}
-
-// sparseDenseCols is the dense kernel for wide matrices: goroutines own
-// column ranges of S·A and each streams over all rows of its range.
-func (sk *Sketch) sparseDenseCols(out blas64.General, src source, w []float64) {
-	s, d, n := sk.spec.Rows, src.d, src.n
-	zeta := sk.spec.NNZPerCol
-	groups := max(1, min(par.Workers(d), d/32))
-	width := ((d+groups-1)/groups + 7) / 8 * 8
-	par.Blocks(d, width, func(_, c0, c1 int) {
-		for r := 0; r < s; r++ {
-			clear(out.Data[r*out.Stride+c0 : r*out.Stride+c1])
-		}
-		h := make([]int, zeta)
-		g := make([]float64, zeta)
-		for i := 0; i < n; i++ {
-			sk.colHash(i, h, g, sk.mult(w, i))
-			row := src.dense.Data[i*src.dense.Stride+c0 : i*src.dense.Stride+c1]
-			for t, b := range h {
-				axpy(out.Data[b*out.Stride+c0:b*out.Stride+c1], g[t], row)
-			}
-		}
-	})
 }
 
 // sparseApplyT sets out (n x k) = Sᵀ y: row i of the result combines the ζ

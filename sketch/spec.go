@@ -151,9 +151,10 @@ type LeverageOptions struct {
 	// (ApproxLeverageScores) instead of exact scores from a thin QR.
 	Approximate bool
 	// SketchRows is the sparse sign sketch size of the approximation:
-	// 0 means 4d (regression.md section 3).
+	// 0 means 12d (DefaultApproxSketchFactor).
 	SketchRows int
-	// GaussCols is r₂, the Gaussian columns of the approximation: 0 means 32.
+	// GaussCols is r₂, the Gaussian columns of the approximation: 0 means
+	// 64 (DefaultApproxGaussCols).
 	GaussCols int
 	// Oversample multiplies Rows: the sketch samples ⌈Oversample·Rows⌉ rows.
 	// 0 means 1. Regression.md section 3 suggests 2 with approximate scores.

@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -103,12 +104,17 @@ func chunkReduce(out []float64, n, unit int, fn func(lo, hi int, acc []float64))
 		}
 		fn(lo, hi, acc)
 	})
-	for c := 1; c < chunks; c++ {
-		p := buf[(c-1)*m : c*m]
-		for j, v := range p {
-			out[j] += v
+	// Add the partials in chunk order; the entries are split among
+	// goroutines, which does not change any entry's order of summation.
+	par.Blocks(m, 1<<14, func(_, lo, hi int) {
+		o := out[lo:hi]
+		for c := 1; c < chunks; c++ {
+			p := buf[(c-1)*m+lo : (c-1)*m+hi]
+			for j, v := range p {
+				o[j] += v
+			}
 		}
-	}
+	})
 	partialPool.Put(pp)
 }
 
@@ -156,17 +162,13 @@ func distinctSorted(r *rand.Rand, n, k int) []int {
 	return out
 }
 
-// axpy sets y += a·x (len(y) >= len(x)), unrolled by four.
-func axpy(y []float64, a float64, x []float64) {
+// axpyGo sets y[i] = fma(a, x[i], y[i]): every multiply-add of the package's
+// kernels is one fused, correctly rounded operation, so the dense, sparse and
+// streaming paths round identically and results do not depend on whether the
+// assembly kernel runs.
+func axpyGo(y []float64, a float64, x []float64) {
 	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		y[i] += a * x[i]
-		y[i+1] += a * x[i+1]
-		y[i+2] += a * x[i+2]
-		y[i+3] += a * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += a * x[i]
+	for i, v := range x {
+		y[i] = math.FMA(a, v, y[i])
 	}
 }
