@@ -17,6 +17,11 @@ func builtinExperiments() []Experiment {
 		lsqConditioning(),
 		lsqSketchSolve(),
 		lsqCoherence(),
+		newtonFormulas(),
+		newtonPD(),
+		newtonSampling(),
+		newtonConvergence(),
+		newtonCost(),
 	}
 }
 

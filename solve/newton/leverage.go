@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sketchwork/sketchwork/internal/par"
@@ -71,10 +72,7 @@ func (rm *rowMat) approxLeverage(ws *levWS, tau, c []float64, s, k int, key uint
 					dst[j] += sg * vals[t]
 				}
 			} else {
-				row := rm.raw.Data[i*rm.raw.Stride : i*rm.raw.Stride+d]
-				for j, v := range row {
-					dst[j] += sg * v
-				}
+				floats.AddScaled(dst, sg, rm.raw.Data[i*rm.raw.Stride:i*rm.raw.Stride+d])
 			}
 		}
 	})
@@ -187,6 +185,7 @@ func (rm *rowMat) rowScores(ws *levWS, tau, c []float64, y blas64.General) {
 		if rm.csr == nil {
 			t = make([]float64, tileI*k4)
 		}
+		zbuf := make([]float64, k)
 		for i := lo; i < hi; {
 			if rm.csr == nil && i+tileI <= hi {
 				clear(t)
@@ -205,20 +204,29 @@ func (rm *rowMat) rowScores(ws *levWS, tau, c []float64, y blas64.General) {
 			}
 			var s float64
 			if c[i] != 0 {
-				for j := 0; j < k; j++ {
-					var z float64
-					if rm.csr != nil {
-						cols, vals := rm.csr.SparseRow(i)
-						for t, col := range cols {
-							z += vals[t] * yt[j*d+int(col)]
+				if rm.csr != nil {
+					// z = a_iᵀY with Y row-major d×k: one pass over the row.
+					clear(zbuf)
+					cols, vals := rm.csr.SparseRow(i)
+					for t, col := range cols {
+						v := vals[t]
+						yr := y.Data[int(col)*y.Stride : int(col)*y.Stride+k]
+						for j, yv := range yr {
+							zbuf[j] += v * yv
 						}
-					} else {
-						row := rm.raw.Data[i*rm.raw.Stride : i*rm.raw.Stride+d]
+					}
+					for _, z := range zbuf {
+						s += z * z
+					}
+				} else {
+					row := rm.raw.Data[i*rm.raw.Stride : i*rm.raw.Stride+d]
+					for j := 0; j < k; j++ {
+						var z float64
 						for t, v := range row {
 							z += v * yt[j*d+t]
 						}
+						s += z * z
 					}
-					s += z * z
 				}
 			}
 			tau[i] = c[i] * s
