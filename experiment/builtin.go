@@ -14,6 +14,7 @@ func Builtin(r *Registry) error {
 // package contributes its constructors here.
 func builtinExperiments() []Experiment {
 	return []Experiment{
+		sketchDistortion(),
 		lsqConditioning(),
 		lsqSketchSolve(),
 		lsqCoherence(),
