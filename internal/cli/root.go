@@ -94,6 +94,7 @@ experiment and a report folder.`,
 		newGenCmd(),
 		newLsqCmd(),
 		newSketchCmd(),
+		newNewtonCmd(),
 		newVersionCmd(deps),
 	)
 	return root
