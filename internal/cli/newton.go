@@ -42,10 +42,10 @@ type newtonJSON struct {
 func newNewtonCmd() *cobra.Command {
 	var (
 		lossName, act, aPath, bPath, wPath, x0Path, hess, method, mode, gen, out string
-		gamma, eps0, tol, theta, beta, kappa                                    float64
-		n, d, rowNNZ, maxIter                                                   int
-		seed                                                                    uint64
-		asJSON                                                                  bool
+		gamma, eps0, tol, theta, beta, kappa                                     float64
+		n, d, rowNNZ, maxIter                                                    int
+		seed                                                                     uint64
+		asJSON                                                                   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "newton --loss softmax|resnet-softmax|two-layer -A A.(npy|mtx|csv) -b b.npy [flags]",
