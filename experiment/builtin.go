@@ -30,5 +30,6 @@ func builtinExperiments() []Experiment {
 func builtinBenchmarks() []Experiment {
 	return []Experiment{
 		benchLSQ(),
+		benchNewton(),
 	}
 }
