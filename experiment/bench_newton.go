@@ -37,10 +37,10 @@ type newtonAnchorOut struct {
 // SciPy L-BFGS-B from bench/anchors/newton.py.
 func benchNewton() Experiment {
 	return Experiment{
-		Name:  "newton",
-		Title: "Newton",
-		Paper: newtonPaper,
-		Claim: "Approximate Newton (leverage-sampled Hessian, ε0 = 0.3, scores reused while D changes < 2x, safeguarded steps) on G2 (κ_A = 1e3, γ = 0.5, d = 200, n = 1e5 and 1e6), from x_0 = 0 to ‖g‖ ≤ 1e-10·‖g_0‖: at least 2x faster than NumPy exact Newton on the softmax loss, at most 15 iterations, and a sampled Hessian build well below (≤ 0.5x) the exact one at d = 200.",
+		Name:           "newton",
+		Title:          "Newton",
+		Paper:          newtonPaper,
+		Claim:          "Approximate Newton (leverage-sampled Hessian, ε0 = 0.3, scores reused while D changes < 2x, safeguarded steps) on G2 (κ_A = 1e3, γ = 0.5, d = 200, n = 1e5 and 1e6), from x_0 = 0 to ‖g‖ ≤ 1e-10·‖g_0‖: at least 2x faster than NumPy exact Newton on the softmax loss, at most 15 iterations, and a sampled Hessian build well below (≤ 0.5x) the exact one at d = 200.",
 		Reconstruction: newtonRecon,
 		Run: func(ctx context.Context, cfg Config) (*Outcome, error) {
 			ns, d := []int{100000, 1000000}, 200
