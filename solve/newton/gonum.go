@@ -106,12 +106,10 @@ func (c *recordConverger) Converged(loc *optimize.Location) optimize.Status {
 		c.res.Grad0 = gn
 		c.tol = c.o.GradTol * gn
 	}
-	it := Iter{Iter: t, Loss: loc.F, GradNorm: gn, Dist: math.NaN(), Decrement: math.NaN(), Step: 1,
+	it := Iter{Iter: t, Loss: loc.F, GradNorm: gn, Decrement: math.NaN(), Step: 1,
 		Elapsed: time.Since(c.start), IterTime: time.Since(c.last)}
 	c.last = time.Now()
-	if c.o.XRef != nil {
-		it.Dist = dist(loc.X, c.o.XRef)
-	}
+	it.Dist, it.MDist = c.o.distances(loc.X)
 	c.res.Iters = append(c.res.Iters, it)
 	if c.o.OnIter != nil {
 		c.o.OnIter(it)

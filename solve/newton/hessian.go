@@ -86,6 +86,11 @@ const (
 	// the expected sample count matches leverage sampling; the baseline of
 	// T12, not for use.
 	Uniform
+	// SketchLeverage: package sketch's ApproxLeverageScores with row weights
+	// √D⁺ (a sparse sign sketch with 8 nonzeros per column instead of a
+	// CountSketch), with SketchRows and JLCols passed through;
+	// O(8·nnz(A) + s·d² + nnz(A)·k).
+	SketchLeverage
 )
 
 // String returns "approx-leverage", "exact-leverage" or "uniform".
@@ -97,6 +102,8 @@ func (s Scores) String() string {
 		return "exact-leverage"
 	case Uniform:
 		return "uniform"
+	case SketchLeverage:
+		return "sketch-leverage"
 	}
 	return fmt.Sprintf("scores(%d)", int(s))
 }
@@ -251,6 +258,8 @@ func (s *sampledSession) Build(dst *mat.SymDense, c *Curvature, iter int) (Build
 			clear(s.tau)
 		case s.o.Scores == ExactLeverage:
 			err = p.exactLeverage(&s.lev, s.tau, s.dpos)
+		case s.o.Scores == SketchLeverage:
+			err = p.sketchLeverage(s.tau, s.dpos, s.o.SketchRows, s.o.JLCols, key)
 		default:
 			err = p.approxLeverage(&s.lev, s.tau, s.dpos, s.o.SketchRows, s.o.JLCols, key)
 		}

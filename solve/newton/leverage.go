@@ -3,6 +3,7 @@ package newton
 import (
 	"errors"
 	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sketchwork/sketchwork/internal/par"
 	"github.com/sketchwork/sketchwork/internal/rng"
+	"github.com/sketchwork/sketchwork/sketch"
 )
 
 // Leverage scores of M = diag(√c)·A for a non-negative row weight c
@@ -233,4 +235,35 @@ func (rm *rowMat) rowScores(ws *levWS, tau, c []float64, y blas64.General) {
 			i++
 		}
 	})
+}
+
+// sketchLeverage sets tau to package sketch's approximate leverage scores of
+// diag(√c)A. A rank-deficient sketch is reported as errScoresRank.
+func (rm *rowMat) sketchLeverage(tau, c []float64, s, k int, key uint64) error {
+	w := make([]float64, len(c))
+	for i, v := range c {
+		w[i] = math.Sqrt(v)
+	}
+	var a mat.Matrix
+	if rm.csr != nil {
+		a = rm.csr
+	} else {
+		a = denseView(rm.raw)
+	}
+	sc, err := sketch.ApproxLeverageScores(a, sketch.ApproxOptions{SketchRows: s, GaussCols: k, Weights: w}, key)
+	if err != nil {
+		if strings.Contains(err.Error(), "rank deficient") {
+			return errScoresRank
+		}
+		return err
+	}
+	copy(tau, sc)
+	return nil
+}
+
+// denseView wraps strided storage as a *mat.Dense without copying.
+func denseView(g blas64.General) *mat.Dense {
+	var m mat.Dense
+	m.SetRawMatrix(g)
+	return &m
 }

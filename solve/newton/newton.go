@@ -108,6 +108,10 @@ type Options struct {
 	// XRef, if non-nil, is a reference minimizer: each Iter records
 	// ‖x_t − XRef‖₂.
 	XRef []float64
+	// Metric, if non-nil (d×d, with XRef), makes each Iter also record
+	// ‖x_t − XRef‖_Metric, e.g. the local norm of H(x*) in which the
+	// papers' contraction holds (Ambiguity A5).
+	Metric *mat.SymDense
 	// Recorder, if non-nil, receives each iteration (Residual = ‖g‖,
 	// Objective = L).
 	Recorder solve.Recorder
@@ -149,6 +153,7 @@ type Iter struct {
 	Loss      float64       // L(x_t)
 	GradNorm  float64       // ‖∇L(x_t)‖₂
 	Dist      float64       // ‖x_t − XRef‖₂, NaN without XRef
+	MDist     float64       // ‖x_t − XRef‖_Metric, NaN without Metric
 	Elapsed   time.Duration // since the start of the solve, at x_t
 	Decrement float64       // λ_t² = g_tᵀH̃_t⁻¹g_t, NaN if not computed
 	Step      float64       // step length η taken from x_t (1 = unit step), 0 if none
@@ -200,6 +205,9 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 	}
 	if o.XRef != nil && len(o.XRef) != d {
 		return nil, fmt.Errorf("newton: XRef has length %d, want %d", len(o.XRef), d)
+	}
+	if o.Metric != nil && (o.XRef == nil || o.Metric.SymmetricDim() != d) {
+		return nil, fmt.Errorf("newton: Metric needs XRef and dimension %d", d)
 	}
 	start := time.Now()
 	x := append([]float64(nil), x0...)
@@ -254,10 +262,8 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		if t == 0 || !local || gn < 0.5*bestG {
 			bestG, bestAt = gn, t
 		}
-		it := Iter{Iter: t, Loss: L, GradNorm: gn, Dist: math.NaN(), Decrement: math.NaN(), Elapsed: time.Since(start)}
-		if o.XRef != nil {
-			it.Dist = dist(x, o.XRef)
-		}
+		it := Iter{Iter: t, Loss: L, GradNorm: gn, Decrement: math.NaN(), Elapsed: time.Since(start)}
+		it.Dist, it.MDist = o.distances(x)
 		// emit appends the record and reports whether the monitor stops.
 		emit := func() (solve.Status, StopRule, bool) {
 			it.IterTime = time.Since(tIter)
@@ -405,6 +411,21 @@ func Minimize(ctx context.Context, p *Problem, x0 []float64, opts Options) (*Res
 		L = Lt
 		res.Stats.Iterations++
 	}
+}
+
+// distances returns ‖x − XRef‖₂ and ‖x − XRef‖_Metric (NaN when unset).
+func (o *Options) distances(x []float64) (float64, float64) {
+	if o.XRef == nil {
+		return math.NaN(), math.NaN()
+	}
+	d2 := dist(x, o.XRef)
+	if o.Metric == nil {
+		return d2, math.NaN()
+	}
+	e := make([]float64, len(x))
+	floats.SubTo(e, x, o.XRef)
+	v := mat.NewVecDense(len(e), e)
+	return d2, math.Sqrt(math.Max(0, mat.Inner(v, o.Metric, v)))
 }
 
 func dist(a, b []float64) float64 {

@@ -228,6 +228,16 @@ func TestSampledSpectralError(t *testing.T) {
 	}
 }
 
+// T7 also holds with package sketch's approximate scores (SketchLeverage).
+func TestSampledSpectralErrorSketchPackage(t *testing.T) {
+	p, dv := t7Data(t)
+	bad, worst, rows := t7Trials(t, p, dv, Sampled{Eps0: 0.3, Scores: SketchLeverage})
+	t.Logf("sketch-leverage eps0=0.3: worst ε_eff %.3f, %d of 100 above, mean |I| = %d", worst, bad, rows)
+	if bad > 1 {
+		t.Errorf("ε_eff > eps0 in %d of 100 trials", bad)
+	}
+}
+
 // The spec's recommended c = 0.5 (section 2.4) is too small for its own
 // guarantee with approximate leverage scores: at ε0 = 0.3 more than δ = 1%
 // of the trials exceed ε0. This is why DefaultSampleC is 1.
