@@ -60,8 +60,11 @@
 // Apply, MulVecTo and MulTo give bit-identical results for any GOMAXPROCS;
 // a Gaussian or sampling sketch with more rows extends one with fewer
 // (natural scaling). Multiply-adds are fused (an AVX2/FMA kernel on amd64, a
-// math.FMA loop elsewhere, which round identically), so dense and CSR input
-// give the same bits for the sparse kinds.
+// math.FMA loop elsewhere, which round identically), so results do not
+// depend on the CPU's features either. The number of chunks is at most 16
+// and at most work/(2·s·d), so small jobs are not swamped by partial sums;
+// dense and CSR input agree to rounding, and bit for bit once both use 16
+// chunks.
 //
 // # Using a sketch
 //

@@ -73,7 +73,7 @@ func (sk *Sketch) panel(p int, buf []float64) []float64 {
 func (sk *Sketch) gaussApply(out blas64.General, src source) {
 	s, d, n := sk.spec.Rows, src.d, src.n
 	acc := make([]float64, s*d) // dense: s x d; sparse rows: d x s (transposed)
-	chunkReduce(acc, n, panelRows, func(lo, hi int, p []float64) {
+	chunkReduce(acc, n, panelRows, s*src.entries(), func(lo, hi int, p []float64) {
 		var buf []float64
 		if sk.materialised() == nil {
 			buf = make([]float64, panelRows*s)

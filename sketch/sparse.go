@@ -57,12 +57,15 @@ func (sk *Sketch) mult(w []float64, i int) float64 {
 // sparseApply sets out = S·diag(w)·A for CountSketch and SparseSign:
 // ζ·nnz(A) fused multiply-adds in one pass over A, in fixed row chunks with
 // private s x d partials (regression.md section 2.2). Dense rows use the
-// vector kernel, sparse rows touch their stored entries only; both paths
-// round identically, so a CSR matrix and its dense copy give the same bits.
+// vector kernel, sparse rows touch their stored entries only; all paths use
+// fused multiply-adds, in row order for each entry of a partial.
 //
-// (A column split, where each goroutine owns a column range of S·A and
-// needs no partials, measured slower on the 2-core reference machine even
-// single-threaded, so every shape uses row chunks.)
+// Two alternatives measured slower on the 2-core reference machine and were
+// dropped: a column split (each goroutine owns a column range of S·A, no
+// partials), slower even single-threaded; and, for CSR input with an
+// accumulator larger than L2, grouping the updates by ranges of
+// accumulator rows (sorted per block of rows), slower for short rows and
+// no better for long ones.
 func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 	s, d, n := sk.spec.Rows, src.d, src.n
 	zeta := sk.spec.NNZPerCol
@@ -71,7 +74,7 @@ func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 		acc = make([]float64, s*d)
 	}
 	acc = acc[:s*d]
-	chunkReduce(acc, n, sparseUnit, func(lo, hi int, p []float64) {
+	chunkReduce(acc, n, sparseUnit, zeta*src.entries(), func(lo, hi int, p []float64) {
 		h := make([]int, zeta)
 		g := make([]float64, zeta)
 		for i := lo; i < hi; i++ {

@@ -41,6 +41,22 @@ func makeSource(a mat.Matrix) source {
 	return source{n: n, d: d, dense: mat.DenseCopyOf(a).RawMatrix(), isDense: true}
 }
 
+// entries returns the number of stored entries: n·d for dense sources.
+func (s *source) entries() int {
+	if s.isDense {
+		return s.n * s.d
+	}
+	if c, ok := s.rows.(interface{ NNZ() int }); ok {
+		return c.NNZ()
+	}
+	e := 0
+	for i := 0; i < s.n; i++ {
+		cols, _ := s.rows.SparseRow(i)
+		e += len(cols)
+	}
+	return e
+}
+
 // row returns row i of a dense source.
 func (s *source) row(i int) []float64 {
 	return s.dense.Data[i*s.dense.Stride : i*s.dense.Stride+s.d]
@@ -76,11 +92,15 @@ var partialPool = sync.Pool{New: func() any { return new([]float64) }}
 
 // chunkReduce sets out (len m) to the sum over chunks of fn(lo, hi, acc),
 // where fn adds the contribution of rows [lo, hi) to acc (zero on entry).
-// Chunks are made of whole units of unit rows.
-func chunkReduce(out []float64, n, unit int, fn func(lo, hi int, acc []float64)) {
+// Chunks are made of whole units of unit rows. work is the number of
+// multiply-adds of the whole job: there are at most work/(2m) chunks, so
+// clearing and adding the partials costs at most half the work (a sparse
+// matrix with few entries is sketched serially rather than paying for 16
+// accumulators), and the cost stays linear in the work.
+func chunkReduce(out []float64, n, unit, work int, fn func(lo, hi int, acc []float64)) {
 	m := len(out)
 	units := par.NumBlocks(n, unit)
-	chunks := max(1, min(maxChunks, units, maxPartialElems/max(1, m)))
+	chunks := max(1, min(maxChunks, units, maxPartialElems/max(1, m), work/max(1, 2*m)))
 	clear(out)
 	if chunks == 1 {
 		if n > 0 {
