@@ -98,9 +98,15 @@
 // # Performance
 //
 // Sparse sign application is one pass over A plus ζ·nnz(A) fused
-// multiply-adds into an s x d accumulator; on the 2-core reference machine
-// a dense 200000 x 400 matrix (640 MB) with s = 1600, ζ = 8 takes about
-// 0.13-0.2 s (3-5 GB/s: the 8 multiply-adds per entry, not memory
-// bandwidth, set the time; see BenchmarkApply). CSR input costs O(ζ·nnz)
-// (BenchmarkSparseSignNNZ, regression.md T2).
+// multiply-adds into s x d partial accumulators. For a dense 200000 x 400
+// matrix (640 MB) with s = 1600 and ζ = 8 that is 6.4e8 multiply-adds into a
+// 5 MB accumulator, which lives in L3, not L2: on the shared 2-core
+// reference machine it takes 0.13-0.37 s depending on the machine's load
+// (1.7-4.9 GB/s, 2-5 passes-equivalent against the read bandwidth measured in
+// the same run), and a second core helps little because both cores then
+// contend for L3. CountSketch (ζ = 1) runs at 3-4 GB/s. CSR input costs
+// O(ζ·nnz(A)) (BenchmarkSparseSignNNZ, regression.md T2: fitted exponent of
+// time against nnz 0.97). SRHT pads and transforms a copy of A (O(n'·d·log n')
+// time, n'·d memory); Gaussian costs s·n normal draws and an O(s·n·d)
+// product. See BenchmarkApply.
 package sketch

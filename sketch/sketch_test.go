@@ -300,9 +300,10 @@ func TestIsometryExpectation(t *testing.T) {
 	}
 }
 
-// TestDeterminism: the same seed gives bit-identical S·A, S x and Sᵀ y at
-// GOMAXPROCS 1 and 2, for every kind, dense (narrow and wide) and CSR input,
-// with enough rows for several chunks and panels; another seed differs.
+// TestDeterminism (T9): the same seed gives bit-identical S·A, S x and Sᵀ y
+// at GOMAXPROCS 1, 2 and 8, for every kind, dense (narrow and wide) and CSR
+// input, with enough rows for several chunks and panels; another seed
+// differs. Approximate leverage scores too.
 func TestDeterminism(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
 	const n, s = 5000, 96
@@ -329,13 +330,25 @@ func TestDeterminism(t *testing.T) {
 			sk.MulVecTo(sty, true, y)
 			return append(append(out, sx...), sty...)
 		}
-		a, b, c := run(1, 11), run(2, 11), run(2, 11)
-		if !slices.Equal(a, b) || !slices.Equal(b, c) {
-			t.Errorf("%s: results differ between runs or GOMAXPROCS 1 and 2", k)
+		a, b, c := run(1, 11), run(2, 11), run(8, 11)
+		if !slices.Equal(a, b) || !slices.Equal(b, c) || !slices.Equal(a, run(2, 11)) {
+			t.Errorf("%s: results differ between runs or GOMAXPROCS 1, 2 and 8", k)
 		}
 		if slices.Equal(a, run(2, 12)) {
 			t.Errorf("%s: seeds 11 and 12 gave the same sketch", k)
 		}
+	}
+	scores := func(procs int) []float64 {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		l, err := ApproxLeverageScores(inputs["dense-wide"], ApproxOptions{}, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if !slices.Equal(scores(1), scores(8)) {
+		t.Error("approximate leverage scores differ between GOMAXPROCS 1 and 8")
 	}
 }
 

@@ -82,10 +82,10 @@ func prepareDst(dst *mat.Dense, r, c int) blas64.General {
 // chunks whose boundaries depend only on the shape; each chunk accumulates
 // a private s x d partial and the partials are added in chunk order, so the
 // result is bit-identical for any GOMAXPROCS (regression.md section 2.1).
-// The partials use at most maxPartialElems float64s.
+// The partials use at most maxPartialElems float64s (128 MiB).
 const (
 	maxChunks       = 16
-	maxPartialElems = 1 << 25
+	maxPartialElems = 1 << 24
 )
 
 var partialPool = sync.Pool{New: func() any { return new([]float64) }}
