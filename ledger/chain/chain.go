@@ -285,8 +285,8 @@ func (c *Chain) notify(ev TipEvent) {
 				s.missed = 0
 			default:
 				select { // full: drop the oldest pending event
-				case <-s.ch:
-					s.missed++
+				case d := <-s.ch:
+					s.missed += 1 + d.Missed
 				default:
 				}
 				continue

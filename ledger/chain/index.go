@@ -132,6 +132,7 @@ func (c *Chain) locator(n *node) []hashx.Hash {
 // leafSet maintenance: leaves holds every candidate none of whose children
 // is a candidate; the best chain ends at the best leaf.
 
+// setDataChain marks n and its connectable descendants (caller holds imu).
 func (c *Chain) setDataChain(n *node) {
 	queue := []*node{n}
 	for len(queue) > 0 {

@@ -209,10 +209,10 @@ func (c *Chain) acceptBlock(b *types.Block, hash hashx.Hash) (*node, error) {
 	n.status |= store.StatusBody
 	n.pending = b
 	n.stored = false
-	c.imu.Unlock()
 	if parent.dataChain {
 		c.setDataChain(n)
 	}
+	c.imu.Unlock()
 	return n, nil
 }
 

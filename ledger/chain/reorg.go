@@ -128,14 +128,6 @@ func (c *Chain) setConnected(n *node, w *model.Weights) {
 	}
 }
 
-func (c *Chain) setDisconnected(n *node) {
-	c.imu.Lock()
-	n.main = false
-	c.mainChain = c.mainChain[:n.height()]
-	c.tip = n.parent
-	c.imu.Unlock()
-}
-
 // failBlock handles a rule failure of n during connection.
 func (c *Chain) failBlock(n *node, err error) error {
 	code, ok := consensus.CodeOf(err)
@@ -183,36 +175,7 @@ func (c *Chain) extend(attach []*node) error {
 // prefix is connected only if it has more work than the old tip, otherwise
 // nothing is written and the old tip stays.
 func (c *Chain) switchBranch(fork *node, detach, attach []*node) error {
-	undos := make([]*state.Undo, len(detach))
-	detIDs := make([][]hashx.Hash, len(detach))
-	err := c.db.View(func(tx store.Tx) error {
-		for i, d := range detach {
-			u, err := store.ReadUndo(tx, d.hash)
-			if err != nil {
-				return err
-			}
-			b, err := store.ReadBlock(tx, d.hash)
-			if err != nil {
-				return err
-			}
-			if b == nil {
-				return fmt.Errorf("%w: main-chain block %s has no body", store.ErrCorrupt, d.hash)
-			}
-			undos[i], detIDs[i] = u, b.TxIDs()
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	ws := c.state.Clone()
-	for _, u := range undos {
-		ws.Revert(u)
-	}
-	if r := ws.Root(); r != fork.header.StateRoot {
-		return fmt.Errorf("%w: state after undoing to %s has root %s, header says %s", store.ErrCorrupt, fork.hash, r, fork.header.StateRoot)
-	}
-	w, err := c.weightsAt(fork)
+	ws, w, undos, detIDs, err := c.rewindState(fork, detach)
 	if err != nil {
 		return err
 	}
@@ -248,18 +211,98 @@ func (c *Chain) switchBranch(fork *node, detach, attach []*node) error {
 		if err := c.db.Update(func(tx store.Tx) error { return store.WriteDisconnect(tx, batch) }); err != nil {
 			return err
 		}
-		c.setDisconnected(d)
 	}
-	for i, r := range recs {
+	for _, r := range recs {
 		if err := c.db.Update(func(tx store.Tx) error { return store.WriteConnect(tx, r.batch) }); err != nil {
 			return err
 		}
-		var keep *model.Weights
-		if i == len(recs)-1 {
-			keep = w
-		}
-		c.setConnected(r.n, keep)
+		r.n.stored = true
 	}
+	// Readers see the index switch branches in one step.
+	c.imu.Lock()
+	for _, d := range detach {
+		d.main = false
+	}
+	c.mainChain = c.mainChain[:fork.height()+1]
+	for _, r := range recs {
+		r.n.main = true
+		r.n.status |= store.StatusBody | store.StatusValid
+		r.n.pending = nil
+		c.mainChain = append(c.mainChain, r.n)
+	}
+	c.tip = recs[len(recs)-1].n
+	c.imu.Unlock()
+	c.wcache.add(c.tip.hash, w)
+	c.state, c.weights = ws, w
+	return nil
+}
+
+// rewindState reads the undo records and transaction ids of detach
+// (newest first, ending above fork) and returns the fork-point state (a new
+// state, the tip state is untouched) and weights.
+func (c *Chain) rewindState(fork *node, detach []*node) (*state.State, *model.Weights, []*state.Undo, [][]hashx.Hash, error) {
+	undos := make([]*state.Undo, len(detach))
+	detIDs := make([][]hashx.Hash, len(detach))
+	err := c.db.View(func(tx store.Tx) error {
+		for i, d := range detach {
+			u, err := store.ReadUndo(tx, d.hash)
+			if err != nil {
+				return err
+			}
+			b, err := store.ReadBlock(tx, d.hash)
+			if err != nil {
+				return err
+			}
+			if b == nil {
+				return fmt.Errorf("%w: main-chain block %s has no body", store.ErrCorrupt, d.hash)
+			}
+			undos[i], detIDs[i] = u, b.TxIDs()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	ws := c.state.Clone()
+	for _, u := range undos {
+		ws.Revert(u)
+	}
+	if r := ws.Root(); r != fork.header.StateRoot {
+		return nil, nil, nil, nil, fmt.Errorf("%w: state after undoing to %s has root %s, header says %s",
+			store.ErrCorrupt, fork.hash, r, fork.header.StateRoot)
+	}
+	w, err := c.weightsAt(fork)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return ws, w, undos, detIDs, nil
+}
+
+// disconnectTo rewinds the best chain to its ancestor fork, one store
+// update per block. Fork choice never does this (it only moves to more
+// work); tests use it to check that a disconnect restores the state.
+func (c *Chain) disconnectTo(fork *node) error {
+	var detach []*node
+	for n := c.tip; n != fork; n = n.parent {
+		detach = append(detach, n)
+	}
+	ws, w, undos, ids, err := c.rewindState(fork, detach)
+	if err != nil {
+		return err
+	}
+	for i, d := range detach {
+		batch := &store.DisconnectBatch{Hash: d.hash, Height: d.height(), Parent: d.parent.hash, Undo: undos[i], TxIDs: ids[i]}
+		if err := c.db.Update(func(tx store.Tx) error { return store.WriteDisconnect(tx, batch) }); err != nil {
+			return err
+		}
+	}
+	c.imu.Lock()
+	for _, d := range detach {
+		d.main = false
+	}
+	c.mainChain = c.mainChain[:fork.height()+1]
+	c.tip = fork
+	c.imu.Unlock()
 	c.state, c.weights = ws, w
 	return nil
 }
