@@ -137,6 +137,29 @@ func (sk *Sketch) Apply(dst *mat.Dense, a mat.Matrix) {
 	sk.apply(out, makeSource(a), nil)
 }
 
+// ApplyRight sets dst = A·Sᵀ for an m x n matrix A (dst m x s; an empty
+// dst is sized): a sketch of the rows' space, as in randomized low-rank
+// approximation. It transposes A into a temporary n x m matrix (O(mn)
+// memory) and applies S to it; the result equals (S·Aᵀ)ᵀ bit for bit.
+func (sk *Sketch) ApplyRight(dst *mat.Dense, a mat.Matrix) {
+	m, n := a.Dims()
+	if n != sk.n {
+		panic(linalg.ErrShape)
+	}
+	if m == 0 {
+		return
+	}
+	out := prepareDst(dst, m, sk.spec.Rows)
+	var sat mat.Dense
+	sk.Apply(&sat, mat.DenseCopyOf(a.T()))
+	raw := sat.RawMatrix()
+	for i := 0; i < raw.Rows; i++ {
+		for j := 0; j < raw.Cols; j++ {
+			out.Data[j*out.Stride+i] = raw.Data[i*raw.Stride+j]
+		}
+	}
+}
+
 // ApplyVec sets dst = S b (len(b) = n, len(dst) = s).
 func (sk *Sketch) ApplyVec(dst, b []float64) { sk.MulVecTo(dst, false, b) }
 

@@ -129,6 +129,12 @@ func TestOperatorProductsAgreeWithApply(t *testing.T) {
 				if ok, e := closeMat(&gotSp, &wantSp, 1e-13); !ok {
 					t.Errorf("%s %s d=%d: CSR Apply off by %.3g", k, sc, d, e)
 				}
+				// A·Sᵀ for the transposed matrix.
+				var right mat.Dense
+				sk.ApplyRight(&right, a.T())
+				if ok, e := closeMat(right.T(), &want, 1e-13); !ok {
+					t.Errorf("%s %s d=%d: ApplyRight off by %.3g", k, sc, d, e)
+				}
 				// Operator block products.
 				mt := mat.NewDense(s, d, nil)
 				sk.MulTo(mt, false, a)
