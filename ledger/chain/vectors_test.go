@@ -1,12 +1,14 @@
 package chain_test
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/sketchwork/sketchwork/ledger/chain"
 	"github.com/sketchwork/sketchwork/ledger/chaintest"
 	"github.com/sketchwork/sketchwork/ledger/store"
+	"github.com/sketchwork/sketchwork/ledger/store/boltstore"
 	"github.com/sketchwork/sketchwork/ledger/types"
 )
 
@@ -93,5 +95,51 @@ func TestRetargetValues(t *testing.T) {
 		if got := rg.Get(c.name).Block.Header.Target; got != types.TargetPow2(c.bits) {
 			t.Errorf("%s: target %s, want 2^%d", c.name, got, c.bits)
 		}
+	}
+}
+
+// TestVectorsBolt replays the vectors on the durable bbolt store (fsync
+// on), reopening the chain from the file after each test and checking
+// bbolt's page consistency and the chain's.
+func TestVectorsBolt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fsyncs every block")
+	}
+	g, fast, _, _ := loadVectors(t)
+	for _, v := range fast {
+		t.Run(v.Name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "chain.db")
+			db, err := boltstore.Open(path, boltstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := g.OpenChain(db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chaintest.Run(t, chaintest.ChainNode{Chain: c}, v)
+			want := c.Snapshot()
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = boltstore.Open(path, boltstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			c2, err := g.OpenChain(db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c2.Snapshot().Hash != want.Hash {
+				t.Fatal("tip changed across a reopen")
+			}
+			if err := db.Check(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c2.CheckConsistency(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
