@@ -4,6 +4,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sketchwork/sketchwork/internal/simd"
 )
 
 // Normal is an operator that applies its normal matrix AᵀA, and the
@@ -30,34 +32,32 @@ func (d DenseOp) ResidualGradTo(dst, b, x []float64) float64 {
 }
 
 // fused implements both one-pass kernels; b == nil means the Gram product.
-// The squared residual travels as an extra element of each partial vector
-// so that it, too, is reduced in a fixed order.
+// Each row is read from memory once: its dot product with x and the
+// scaled accumulation of the row use the same cache-resident data. The
+// squared residual travels as an extra element of each partial vector so
+// that it, too, is reduced in a fixed order.
 func (d DenseOp) fused(dst, b, x []float64) float64 {
 	raw := d.M.RawMatrix()
 	r, c := raw.Rows, raw.Cols
 	if len(x) != c || len(dst) != c || (b != nil && len(b) != r) {
 		panic(ErrShape)
 	}
-	block := rowBlock(c)
 	accp := getVec(c + 1)
 	acc := *accp
-	transReduce(acc, r, block, func(lo, hi int, p []float64) {
-		tp := getVec(hi - lo)
-		t := *tp
-		sub := blas64.General{Rows: hi - lo, Cols: c, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
-		if b == nil {
-			blas64.Gemv(blas.NoTrans, 1, sub, blas64.Vector{N: c, Inc: 1, Data: x}, 0, blas64.Vector{N: hi - lo, Inc: 1, Data: t})
-		} else {
-			copy(t, b[lo:hi])
-			blas64.Gemv(blas.NoTrans, -1, sub, blas64.Vector{N: c, Inc: 1, Data: x}, 1, blas64.Vector{N: hi - lo, Inc: 1, Data: t})
-			var s float64
-			for _, v := range t {
-				s += v * v
+	transReduce(acc, r, rowBlock(c), func(lo, hi int, p []float64) {
+		var rr float64
+		for i := lo; i < hi; i++ {
+			row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+			t := simd.Dot(row, x)
+			if b != nil {
+				t = b[i] - t
+				rr += t * t
 			}
-			p[c] += s
+			if t != 0 {
+				simd.Axpy(p[:c], t, row)
+			}
 		}
-		blas64.Gemv(blas.Trans, 1, sub, blas64.Vector{N: hi - lo, Inc: 1, Data: t}, 1, blas64.Vector{N: c, Inc: 1, Data: p[:c]})
-		putVec(tp)
+		p[c] += rr
 	})
 	copy(dst, acc[:c])
 	res := acc[c]

@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sketchwork/sketchwork/internal/par"
+	"github.com/sketchwork/sketchwork/internal/simd"
 )
 
 // ErrShape is the panic value for operands whose dimensions do not match.
@@ -106,8 +107,9 @@ func (d DenseOp) MulVecTo(dst []float64, trans bool, x []float64) {
 			panic(ErrShape)
 		}
 		par.Blocks(r, rowBlock(c), func(_, lo, hi int) {
-			sub := blas64.General{Rows: hi - lo, Cols: c, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
-			blas64.Gemv(blas.NoTrans, 1, sub, blas64.Vector{N: c, Inc: 1, Data: x}, 0, blas64.Vector{N: hi - lo, Inc: 1, Data: dst[lo:hi]})
+			for i := lo; i < hi; i++ {
+				dst[i] = simd.Dot(raw.Data[i*raw.Stride:i*raw.Stride+c], x)
+			}
 		})
 		return
 	}
@@ -115,8 +117,11 @@ func (d DenseOp) MulVecTo(dst []float64, trans bool, x []float64) {
 		panic(ErrShape)
 	}
 	transReduce(dst, r, rowBlock(c), func(lo, hi int, p []float64) {
-		sub := blas64.General{Rows: hi - lo, Cols: c, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride:]}
-		blas64.Gemv(blas.Trans, 1, sub, blas64.Vector{N: hi - lo, Inc: 1, Data: x[lo:hi]}, 1, blas64.Vector{N: c, Inc: 1, Data: p})
+		for i := lo; i < hi; i++ {
+			if xi := x[i]; xi != 0 {
+				simd.Axpy(p, xi, raw.Data[i*raw.Stride:i*raw.Stride+c])
+			}
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"github.com/sketchwork/sketchwork/internal/simd"
 	"math"
 	"slices"
 	"sort"
@@ -143,7 +144,7 @@ func (ac *Accumulator) add(acc []float64, d, first int, blk blas64.General) {
 			sk.colHash(first+i, ac.h, ac.g, sk.scale)
 			row := blk.Data[i*blk.Stride : i*blk.Stride+d]
 			for t, q := range ac.h {
-				axpy(acc[q*d:(q+1)*d], ac.g[t], row)
+				simd.Axpy(acc[q*d:(q+1)*d], ac.g[t], row)
 			}
 		}
 	case Gaussian:
@@ -161,7 +162,7 @@ func (ac *Accumulator) add(acc []float64, d, first int, blk blas64.General) {
 	case Uniform, Leverage:
 		for _, k := range ac.draws(first, first+r) {
 			i := sk.idx[k] - first
-			axpy(acc[k*d:(k+1)*d], sk.w[k], blk.Data[i*blk.Stride:i*blk.Stride+d])
+			simd.Axpy(acc[k*d:(k+1)*d], sk.w[k], blk.Data[i*blk.Stride:i*blk.Stride+d])
 		}
 	}
 }

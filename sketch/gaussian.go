@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"github.com/sketchwork/sketchwork/internal/simd"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
@@ -96,7 +97,7 @@ func (sk *Sketch) gaussApply(out blas64.General, src source) {
 					col := pan.Data[(i-plo)*s : (i-plo+1)*s]
 					cols, vals := src.rows.SparseRow(i)
 					for k, c := range cols {
-						axpy(p[int(c)*s:(int(c)+1)*s], vals[k], col)
+						simd.Axpy(p[int(c)*s:(int(c)+1)*s], vals[k], col)
 					}
 				}
 			}

@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"github.com/sketchwork/sketchwork/internal/simd"
 	"math"
 
 	"gonum.org/v1/gonum/blas"
@@ -243,7 +244,7 @@ func rowNormsTimes(src source, w blas64.General, weights []float64) []float64 {
 				clear(t)
 				cols, vals := src.rows.SparseRow(i)
 				for k, c := range cols {
-					axpy(t, vals[k], w.Data[int(c)*r2:(int(c)+1)*r2])
+					simd.Axpy(t, vals[k], w.Data[int(c)*r2:(int(c)+1)*r2])
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"github.com/sketchwork/sketchwork/internal/simd"
 	"math"
 	"sort"
 
@@ -142,7 +143,7 @@ func (sk *Sketch) sampleApplyT(out, y blas64.General) {
 		clear(out.Data[i*out.Stride : i*out.Stride+k])
 	}
 	for q, i := range sk.idx {
-		axpy(out.Data[i*out.Stride:i*out.Stride+k], sk.w[q], y.Data[q*y.Stride:q*y.Stride+k])
+		simd.Axpy(out.Data[i*out.Stride:i*out.Stride+k], sk.w[q], y.Data[q*y.Stride:q*y.Stride+k])
 	}
 }
 

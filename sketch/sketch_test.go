@@ -519,29 +519,6 @@ func TestParseKind(t *testing.T) {
 	}
 }
 
-// TestAxpyKernelMatchesPortable: the assembly kernel (when the CPU has it)
-// gives exactly the bits of the portable math.FMA loop, for every length
-// and offset (tails of 0-15 elements, unaligned starts).
-func TestAxpyKernelMatchesPortable(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 8))
-	for n := 0; n < 70; n++ {
-		for off := 0; off < 3; off++ {
-			x := randDense(r, n+off+1, 1).RawMatrix().Data[off : off+n]
-			y := randDense(r, n+off+1, 1).RawMatrix().Data[off : off+n+1]
-			a := r.NormFloat64()
-			y1, y2 := slices.Clone(y), slices.Clone(y)
-			axpy(y1, a, x)
-			axpyGo(y2, a, x)
-			if !slices.Equal(y1, y2) {
-				t.Fatalf("n=%d off=%d: kernel and portable loop differ", n, off)
-			}
-			if y1[n] != y[n] {
-				t.Fatalf("n=%d: wrote past len(x)", n)
-			}
-		}
-	}
-}
-
 // TestSparseSignDenseCSRIdentical: the dense and CSR kernels of sparse sign
 // and CountSketch use the same fused multiply-adds, so when the work is
 // large enough for both to use the maximum number of chunks (ζ·entries >=

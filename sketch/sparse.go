@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"github.com/sketchwork/sketchwork/internal/simd"
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas64"
@@ -82,7 +83,7 @@ func (sk *Sketch) sparseApply(out blas64.General, src source, w []float64) {
 			if src.isDense {
 				row := src.row(i)
 				for t, b := range h {
-					axpy(p[b*d:(b+1)*d], g[t], row)
+					simd.Axpy(p[b*d:(b+1)*d], g[t], row)
 				}
 				continue
 			}
@@ -114,7 +115,7 @@ func (sk *Sketch) sparseApplyT(out, y blas64.General) {
 			o := out.Data[i*out.Stride : i*out.Stride+k]
 			clear(o)
 			for t, b := range h {
-				axpy(o, g[t], y.Data[b*y.Stride:b*y.Stride+k])
+				simd.Axpy(o, g[t], y.Data[b*y.Stride:b*y.Stride+k])
 			}
 		}
 	})

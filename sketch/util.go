@@ -1,7 +1,6 @@
 package sketch
 
 import (
-	"math"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -180,15 +179,4 @@ func distinctSorted(r *rand.Rand, n, k int) []int {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// axpyGo sets y[i] = fma(a, x[i], y[i]): every multiply-add of the package's
-// kernels is one fused, correctly rounded operation, so the dense, sparse and
-// streaming paths round identically and results do not depend on whether the
-// assembly kernel runs.
-func axpyGo(y []float64, a float64, x []float64) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = math.FMA(a, v, y[i])
-	}
 }
