@@ -8,17 +8,19 @@ import (
 )
 
 // Memory is an in-memory Store for tests. It has bbolt's semantics: views
-// see a consistent snapshot and never block, one writer at a time, writes
-// of a failed Update are discarded. To catch code that keeps store-owned
-// slices beyond their transaction (the bbolt misuse that corrupts data
-// silently), every slice a transaction hands out is a copy that is
-// overwritten with 0xEE when the transaction ends.
+// see a consistent snapshot, one writer at a time, writes of a failed
+// Update are discarded. A write transaction buffers its writes and applies
+// them at commit, waiting for open views to end (bbolt never blocks on
+// views; tests do not notice the difference). To catch code that keeps
+// store-owned slices beyond their transaction (the bbolt misuse that
+// corrupts data silently), every slice a transaction hands out is a copy
+// that is overwritten with 0xEE when the transaction ends.
 type Memory struct {
-	writer sync.Mutex // one Update at a time
-	mu     sync.RWMutex
-	data   map[Bucket]map[string][]byte // immutable once published
+	writer sync.Mutex   // one Update at a time
+	mu     sync.RWMutex // views hold it shared; commits exclusively
+	data   map[Bucket]map[string][]byte
 	closed bool
-	// Commits counts committed updates (tests use it to check "one
+	// commits counts committed updates (tests use it to check "one
 	// transaction per connect").
 	commits int
 }
@@ -39,22 +41,14 @@ func (m *Memory) Commits() int {
 	return m.commits
 }
 
-func (m *Memory) snapshot() (map[Bucket]map[string][]byte, error) {
+// View implements Store.
+func (m *Memory) View(fn func(Tx) error) error {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.closed {
-		return nil, ErrClosed
+		return ErrClosed
 	}
-	return m.data, nil
-}
-
-// View implements Store.
-func (m *Memory) View(fn func(Tx) error) error {
-	data, err := m.snapshot()
-	if err != nil {
-		return err
-	}
-	tx := &memTx{base: data}
+	tx := &memTx{base: m.data}
 	defer tx.poison()
 	return fn(tx)
 }
@@ -63,53 +57,54 @@ func (m *Memory) View(fn func(Tx) error) error {
 func (m *Memory) Update(fn func(Tx) error) error {
 	m.writer.Lock()
 	defer m.writer.Unlock()
-	data, err := m.snapshot()
-	if err != nil {
-		return err
+	m.mu.RLock()
+	closed := m.closed
+	m.mu.RUnlock()
+	if closed {
+		return ErrClosed
 	}
-	tx := &memTx{base: data, writable: true, dirty: map[Bucket]map[string][]byte{}}
-	err = fn(tx)
+	// Only this writer modifies m.data, so reading it without m.mu here is
+	// safe; views read it concurrently under the shared lock.
+	tx := &memTx{base: m.data, writable: true, dirty: map[Bucket]map[string][]byte{}}
+	err := fn(tx)
 	tx.poison()
 	if err != nil {
 		return err
-	}
-	if len(tx.dirty) == 0 {
-		m.mu.Lock()
-		m.commits++
-		m.mu.Unlock()
-		return nil
-	}
-	next := make(map[Bucket]map[string][]byte, len(data))
-	for b, kv := range data {
-		next[b] = kv
-	}
-	for b, kv := range tx.dirty {
-		next[b] = kv
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	m.data = next
+	for b, kv := range tx.dirty {
+		base := m.data[b]
+		for k, v := range kv {
+			if v == nil {
+				delete(base, k)
+			} else {
+				base[k] = v
+			}
+		}
+	}
 	m.commits++
 	return nil
 }
 
-// Check implements Store: keys are non-empty and every bucket exists.
+// Check implements Store: every bucket exists and keys are non-empty.
 func (m *Memory) Check() error {
-	data, err := m.snapshot()
-	if err != nil {
-		return err
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return ErrClosed
 	}
 	for _, b := range AllBuckets {
-		kv, ok := data[b]
+		kv, ok := m.data[b]
 		if !ok {
 			return corruptf("bucket %s missing", b)
 		}
-		for k := range kv {
-			if k == "" {
-				return corruptf("empty key in bucket %s", b)
+		for k, v := range kv {
+			if k == "" || v == nil {
+				return corruptf("empty key or nil value in bucket %s", b)
 			}
 		}
 	}
@@ -124,29 +119,34 @@ func (m *Memory) Close() error {
 	return nil
 }
 
+// memTx is a transaction: reads see base overlaid with dirty (a nil value
+// in dirty is a deletion).
 type memTx struct {
 	base     map[Bucket]map[string][]byte
-	dirty    map[Bucket]map[string][]byte // copied-on-write buckets
+	dirty    map[Bucket]map[string][]byte
 	writable bool
 	handed   [][]byte
 	done     bool
 }
 
-func (t *memTx) bucket(b Bucket) map[string][]byte {
+func (t *memTx) check(b Bucket) {
 	mustBucket(b)
 	if t.done {
 		panic("store: transaction used after it ended")
 	}
-	if kv, ok := t.dirty[b]; ok {
-		return kv
+}
+
+func (t *memTx) lookup(b Bucket, k string) ([]byte, bool) {
+	if d, ok := t.dirty[b]; ok {
+		if v, ok := d[k]; ok {
+			return v, v != nil
+		}
 	}
-	return t.base[b]
+	v, ok := t.base[b][k]
+	return v, ok
 }
 
 func (t *memTx) hand(v []byte) []byte {
-	if v == nil {
-		return nil
-	}
 	c := slices.Clone(v)
 	if c == nil {
 		c = []byte{}
@@ -166,70 +166,70 @@ func (t *memTx) poison() {
 }
 
 func (t *memTx) Get(b Bucket, key []byte) []byte {
-	v, ok := t.bucket(b)[string(key)]
+	t.check(b)
+	v, ok := t.lookup(b, string(key))
 	if !ok {
 		return nil
 	}
 	return t.hand(v)
 }
 
-func (t *memTx) writeBucket(b Bucket) (map[string][]byte, error) {
-	kv := t.bucket(b)
+func (t *memTx) write(b Bucket, key []byte, v []byte) error {
+	t.check(b)
 	if !t.writable {
-		return nil, ErrReadOnly
+		return ErrReadOnly
 	}
-	if _, ok := t.dirty[b]; !ok {
-		c := make(map[string][]byte, len(kv)+1)
-		for k, v := range kv {
-			c[k] = v
-		}
-		t.dirty[b] = c
-		kv = c
+	if len(key) == 0 {
+		return errEmptyKey
 	}
-	return kv, nil
+	d, ok := t.dirty[b]
+	if !ok {
+		d = map[string][]byte{}
+		t.dirty[b] = d
+	}
+	d[string(key)] = v
+	return nil
 }
 
 var errEmptyKey = errors.New("store: empty key")
 
 func (t *memTx) Put(b Bucket, key, value []byte) error {
-	kv, err := t.writeBucket(b)
-	if err != nil {
-		return err
-	}
-	if len(key) == 0 {
-		return errEmptyKey
-	}
 	v := slices.Clone(value)
 	if v == nil {
 		v = []byte{}
 	}
-	kv[string(key)] = v
-	return nil
+	return t.write(b, key, v)
 }
 
 func (t *memTx) Delete(b Bucket, key []byte) error {
-	kv, err := t.writeBucket(b)
-	if err != nil {
+	if err := t.write(b, key, nil); err != nil && !errors.Is(err, errEmptyKey) {
 		return err
 	}
-	delete(kv, string(key))
 	return nil
 }
 
+// sortedKeys returns the live keys of b in ascending order.
 func (t *memTx) sortedKeys(b Bucket) []string {
-	kv := t.bucket(b)
-	ks := make([]string, 0, len(kv))
-	for k := range kv {
-		ks = append(ks, k)
+	ks := make([]string, 0, len(t.base[b])+len(t.dirty[b]))
+	for k := range t.base[b] {
+		if _, shadowed := t.dirty[b][k]; !shadowed {
+			ks = append(ks, k)
+		}
+	}
+	for k, v := range t.dirty[b] {
+		if v != nil {
+			ks = append(ks, k)
+		}
 	}
 	slices.Sort(ks)
 	return ks
 }
 
 func (t *memTx) ForEach(b Bucket, fn func(k, v []byte) error) error {
-	kv := t.bucket(b)
+	t.check(b)
 	for _, k := range t.sortedKeys(b) {
-		if err := fn(t.hand([]byte(k)), t.hand(kv[k])); err != nil {
+		v, _ := t.lookup(b, k)
+		if err := fn(t.hand([]byte(k)), t.hand(v)); err != nil {
 			return err
 		}
 	}
@@ -237,7 +237,7 @@ func (t *memTx) ForEach(b Bucket, fn func(k, v []byte) error) error {
 }
 
 func (t *memTx) Floor(b Bucket, key []byte) ([]byte, []byte) {
-	kv := t.bucket(b)
+	t.check(b)
 	ks := t.sortedKeys(b)
 	i, found := slices.BinarySearchFunc(ks, key, func(k string, key []byte) int { return bytes.Compare([]byte(k), key) })
 	if !found {
@@ -246,7 +246,8 @@ func (t *memTx) Floor(b Bucket, key []byte) ([]byte, []byte) {
 	if i < 0 {
 		return nil, nil
 	}
-	return t.hand([]byte(ks[i])), t.hand(kv[ks[i]])
+	v, _ := t.lookup(b, ks[i])
+	return t.hand([]byte(ks[i])), t.hand(v)
 }
 
 func (t *memTx) Writable() bool { return t.writable }
