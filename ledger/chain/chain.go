@@ -266,6 +266,10 @@ func (c *Chain) publish() *Snapshot {
 	if err != nil { // the tip's ancestors are always indexed
 		panic("chain: " + err.Error())
 	}
+	// state.State sorts its keys lazily on the first ordered read; do it
+	// here, before readers share the state, so that their reads (Root,
+	// Each, Entries) never write.
+	c.state.Each(func(keys.Address, types.Account) {})
 	c.snapSeq++
 	s := &Snapshot{Hash: t.hash, Header: t.header, Height: t.height(), ChainWork: new(big.Int).Set(t.work),
 		State: c.state, Weights: c.weights, NextTarget: info.NextTarget, MTP: info.MTP, Seq: c.snapSeq}

@@ -407,3 +407,35 @@ func TestConcurrentReaders(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 }
+
+// TestSnapshotStateConcurrentRoot: many readers computing the root of a
+// freshly published state at once (run with -race: the lazy key sort of
+// state.State must have happened before publication).
+func TestSnapshotStateConcurrentRoot(t *testing.T) {
+	g, err := chaintest.NewGenerator(chaintest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var txs []*types.Tx
+	for i, k := range []string{"a", "b", "c", "d"} {
+		txs = append(txs, g.Spend("genesis", chaintest.Key(k).Address(), 10, uint64(i)))
+	}
+	b1, err := g.NextBlock("n1", "genesis", chaintest.WithTxs(txs...)) // four new accounts
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := openMem(t, g, nil)
+	submit(t, c, b1, chain.Accepted)
+	s := c.Snapshot()
+	var wg sync.WaitGroup
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.State.Root() != b1.Header.StateRoot || len(s.State.Entries()) != 6 { // faucet, four payees, miner
+				t.Error("snapshot state differs")
+			}
+		}()
+	}
+	wg.Wait()
+}
