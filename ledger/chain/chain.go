@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/big"
@@ -491,4 +492,68 @@ func (c *Chain) IsKnown(hash hashx.Hash) bool {
 // an orphan). A syncing peer requests it.
 func (c *Chain) OrphanRoot(hash hashx.Hash) hashx.Hash {
 	return c.orphans.root(hash)
+}
+
+// WeightsAt returns the weights committed by the main-chain block hash
+// (for history endpoints such as loss-by-height, or serving an older
+// model). It reads the newest snapshot at or below the block and the
+// headers above it from one consistent store view and replays them, without
+// the writer lock: at most 15 replays within depth 1000 and 255 beyond
+// (~2 ms each). The tip's weights come from the snapshot directly.
+func (c *Chain) WeightsAt(hash hashx.Hash) (*model.Weights, error) {
+	if s := c.Snapshot(); s.Hash == hash {
+		return s.Weights, nil
+	}
+	var w *model.Weights
+	var path []types.Header // oldest first
+	err := c.db.View(func(tx store.Tx) error {
+		v := tx.Get(store.Headers, hash[:])
+		if v == nil {
+			return ErrNotFound
+		}
+		rec, err := store.DecodeHeaderRecord(v)
+		if err != nil {
+			return err
+		}
+		height := rec.Header.Height
+		if m := tx.Get(store.Heights, store.HeightKey(height)); !bytes.Equal(m, hash[:]) {
+			return fmt.Errorf("chain: block %s is not on the main chain", hash)
+		}
+		sh, shash, sw, ok, err := store.ReadSnapshot(tx, height)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: no snapshot at or below height %d", store.ErrCorrupt, height)
+		}
+		if m := tx.Get(store.Heights, store.HeightKey(sh)); !bytes.Equal(m, shash[:]) {
+			return fmt.Errorf("%w: snapshot at height %d is not of the main chain", store.ErrCorrupt, sh)
+		}
+		for h := sh + 1; h <= height; h++ {
+			m := tx.Get(store.Heights, store.HeightKey(h))
+			if m == nil {
+				return fmt.Errorf("%w: no main-chain block at height %d", store.ErrCorrupt, h)
+			}
+			r, err := store.DecodeHeaderRecord(tx.Get(store.Headers, m))
+			if err != nil {
+				return err
+			}
+			path = append(path, r.Header)
+		}
+		w = sw
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range path {
+		h := &path[i]
+		c.engine.ReplayTo(w, w, h.PrevHash, h.Miner, h.TrainNonce)
+	}
+	if len(path) > 0 {
+		if r := w.Root(); r != path[len(path)-1].ModelRoot {
+			return nil, fmt.Errorf("%w: replayed weights of %s have root %s, header says %s", store.ErrCorrupt, hash, r, path[len(path)-1].ModelRoot)
+		}
+	}
+	return w, nil
 }

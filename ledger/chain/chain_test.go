@@ -439,3 +439,33 @@ func TestSnapshotStateConcurrentRoot(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestWeightsAt(t *testing.T) {
+	g, err := chaintest.NewGenerator(chaintest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Chain("w", "genesis", 40); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := openMem(t, g, nil)
+	for i := 1; i <= 40; i++ {
+		submit(t, c, g.Get("w"+itoa(i)).Block, chain.Accepted)
+	}
+	for _, h := range []int{0, 1, 15, 16, 17, 31, 32, 39, 40} {
+		name := "genesis"
+		if h > 0 {
+			name = "w" + itoa(h)
+		}
+		w, err := c.WeightsAt(g.Get(name).Hash())
+		if err != nil {
+			t.Fatalf("height %d: %v", h, err)
+		}
+		if !w.Equal(g.Get(name).Weights) {
+			t.Fatalf("height %d: weights differ", h)
+		}
+	}
+	if _, err := c.WeightsAt(hashx.Hash{9}); !errors.Is(err, chain.ErrNotFound) {
+		t.Fatalf("unknown block: %v", err)
+	}
+}
