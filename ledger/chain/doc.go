@@ -42,7 +42,8 @@
 // account state, weights, next target and MTP) that is replaced, never
 // modified, on every tip change; BlockInfo, HeaderByHash, HashAtHeight,
 // Locator, HeadersAfter, BestHeader and MissingBlocks read the index under
-// a read lock; BlockByHash and TxLocation read the store. Subscribe
+// a read lock; BlockByHash, TxLocation and WeightsAt (any main-chain
+// block's weights, snapshot plus replay) read the store. Subscribe
 // delivers TipEvents (never blocking the writer). A TxPool hook keeps a
 // mempool in step: transfers of disconnected blocks return to it, those of
 // connected blocks leave it.

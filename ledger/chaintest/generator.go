@@ -313,3 +313,13 @@ func (g *Generator) RecomputeStateRoot(parent string) func(*types.Block) {
 		b.Header.StateRoot = ov.Root()
 	}
 }
+
+// Parent returns the pogw verification context of children of the
+// generated block with the given hash (header context, state, weights).
+func (g *Generator) Parent(hash hashx.Hash) (*pogw.Parent, bool) {
+	p, ok := g.byHash[hash]
+	if !ok {
+		return nil, false
+	}
+	return &pogw.Parent{Info: g.parentInfo(p), State: p.State, Weights: p.Weights}, true
+}
