@@ -137,9 +137,9 @@ type Node struct {
 	hookView state.Reader
 	hookSeq  uint64
 
-	evals   *evalCache
+	evals    *evalCache
 	started0 time.Time
-	stats   nodeStats
+	stats    nodeStats
 }
 
 type netBox struct{ n Network }
