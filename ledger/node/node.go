@@ -660,3 +660,17 @@ func (n *Node) GenerateBlock(ctx context.Context, addr keys.Address) (*types.Blo
 	res, err := n.SubmitBlock(m.Block)
 	return m.Block, res, err
 }
+
+// Verify checks the node's data: the store's own consistency (bbolt's page
+// check) and the chain's (index, heights, undo records, snapshots, tx
+// index, and the tip's StateRoot and ModelRoot recomputed from the stored
+// accounts and weights). It is what `gcoind verify` runs.
+func (n *Node) Verify() error {
+	if err := n.db.Check(); err != nil {
+		return fmt.Errorf("node: store check: %w", err)
+	}
+	if err := n.chain.CheckConsistency(); err != nil {
+		return fmt.Errorf("node: chain check: %w", err)
+	}
+	return nil
+}
