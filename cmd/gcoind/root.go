@@ -25,6 +25,14 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
 
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command or argument %q for %q", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
 // defaultDataDir is $HOME/.gcoind (or ./gcoind-data without a home).
 func defaultDataDir() string {
 	if h, err := os.UserHomeDir(); err == nil {
@@ -70,7 +78,7 @@ With --mine it mines by training the chain's model; without --miner-addr the
 rewards go to a key it creates in the data directory (miner.key, mode 0600).
 The HTTP API listens on 127.0.0.1 by default; the bound address is logged and
 written to DATADIR/http.addr (use --http 127.0.0.1:0 for a free port).`,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -143,7 +151,7 @@ func newGenesisCmd() *cobra.Command {
 the trivial proof of work of the dev-fast network (--fast) and extra initial
 balances (--alloc ADDR=AMOUNT, amounts in GC like 1.5 or base units like 100u).
 Nodes started with --genesis FILE form that network.`,
-		Args:         cobra.NoArgs,
+		Args:         noArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var g *consensus.Genesis
@@ -202,7 +210,7 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check a stopped node's data directory: store pages, index, accounts and model against the tip",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			n, err := node.Open(node.Config{DataDir: dataDir, Logger: log})
