@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/sketchwork/sketchwork/experiment"
+	"github.com/sketchwork/sketchwork/ledger/lab"
 )
 
 // DefaultRegistry builds the registry of everything the module ships: the
@@ -11,6 +12,9 @@ import (
 func DefaultRegistry() (*experiment.Registry, error) {
 	r := experiment.NewRegistry()
 	if err := experiment.Builtin(r); err != nil {
+		return nil, err
+	}
+	if err := r.Add(lab.Experiments()...); err != nil {
 		return nil, err
 	}
 	return r, nil
