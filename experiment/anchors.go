@@ -87,23 +87,26 @@ func runAnchor(script, dir string, timeout time.Duration, out any) error {
 	return json.Unmarshal(stdout.Bytes(), out)
 }
 
-// writeRaw writes a slice of fixed-size numbers ([]float64, []int64,
-// []int32) little-endian to path.
-func writeRaw(path string, data any) error {
+// writeRaw writes numbers little-endian to path, 64 Ki elements at a time
+// so that memory stays bounded whatever the length (binary.Write on the
+// whole slice would allocate a copy of it).
+func writeRaw[T float64 | int64 | int32](path string, data []T) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err := binary.Write(w, binary.LittleEndian, data); err != nil {
-		f.Close()
-		return err
+	const chunk = 1 << 16
+	for lo := 0; lo < len(data) && err == nil; lo += chunk {
+		err = binary.Write(w, binary.LittleEndian, data[lo:min(lo+chunk, len(data))])
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
+	if err == nil {
+		err = w.Flush()
 	}
-	return f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // readRaw reads n little-endian float64 values from path.

@@ -251,10 +251,14 @@ func withAnchorFiles(a mat.Matrix, b []float64, run []string, iterLim int, f fun
 		for i, p := range v.RowPtr {
 			ptr[i] = int64(p)
 		}
-		for name, data := range map[string]any{"indptr.bin": ptr, "indices.bin": v.Col, "data.bin": v.Val} {
-			if err := writeRaw(filepath.Join(dir, name), data); err != nil {
-				return err
-			}
+		if err := writeRaw(filepath.Join(dir, "indptr.bin"), ptr); err != nil {
+			return err
+		}
+		if err := writeRaw(filepath.Join(dir, "indices.bin"), v.Col); err != nil {
+			return err
+		}
+		if err := writeRaw(filepath.Join(dir, "data.bin"), v.Val); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("anchor files: unsupported matrix type %T", a)

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,11 +150,11 @@ func RenderFigure(f experiment.Figure, path string) error {
 	p.Y.Label.Text = f.YLabel
 	if f.LogX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = logTicks{}
 	}
 	if f.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
 	}
 	p.Add(plotter.NewGrid())
 	drawn := 0
@@ -208,4 +209,20 @@ func RenderFigure(f experiment.Figure, path string) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// logTicks is plot.LogTicks with labels rounded to three significant digits:
+// the ticks are computed as powers of ten in floating point, and printing
+// them exactly gives labels such as 9.999999999999999e-05.
+type logTicks struct{}
+
+// Ticks returns the log-scale ticks between min and max.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 3, 64)
+		}
+	}
+	return ts
 }
