@@ -54,7 +54,7 @@ func benchLSQ() Experiment {
 				sparse = [3]float64{20000, 200, 0.02}
 			}
 			t := Table{Title: "Dense W1 (gaussian, noise 1): median of 3 runs for Sketchwork",
-				Header: []string{"n x d", "accuracy", "Sketchwork s", "iters", "passes", "passes-equiv", "excess vs QR", "gonum QR s", "NumPy lstsq s", "NumPy excess", "lstsq/ours", "QR/ours"}}
+				Header: []string{"n x d", "accuracy", "Sketchwork s", "sketch / QR / iterate s", "iters", "passes", "passes-equiv", "excess vs QR", "gonum QR s", "NumPy lstsq s", "NumPy excess", "lstsq/ours", "QR/ours"}}
 			steps := float64(len(dense) + 1)
 			for i, sh := range dense {
 				if err := benchDense(ctx, cfg, o, &t, sh[0], sh[1], bw); err != nil {
@@ -135,7 +135,8 @@ func benchDense(ctx context.Context, cfg Config, o *Outcome, t *Table, n, d int,
 		passesEq := tOurs.Seconds() * bw / bytesA
 		ratio := npTime / tOurs.Seconds()
 		label := fmt.Sprintf("tol %g", ours.Settings.Tol)
-		t.AddRow(name, label, tOurs.Seconds(), ours.Iterations, ours.Passes, passesEq, excess, tQR.Seconds(), npTime, npExcess, ratio, tQR.Seconds()/tOurs.Seconds())
+		ph := fmt.Sprintf("%.3f / %.3f / %.3f", ours.Phases.Sketch.Seconds(), ours.Phases.Factor.Seconds(), ours.Phases.Iterate.Seconds())
+		t.AddRow(name, label, tOurs.Seconds(), ph, ours.Iterations, ours.Passes, passesEq, excess, tQR.Seconds(), npTime, npExcess, ratio, tQR.Seconds()/tOurs.Seconds())
 		o.Note("W1 %s, %s: status %s, %d refinement rounds, rule %q; anchors: %s.", name, label, ours.Status, ours.Refinements, ours.Rule, npNote)
 		if tol == 0 {
 			o.Check("W1 "+name+" default accuracy: excess <= 1e-10", math.Abs(excess) <= 1e-10, "relative residual excess %.2e against gonum QR", excess)

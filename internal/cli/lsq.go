@@ -30,12 +30,17 @@ type lsqJSON struct {
 	SketchRows   int       `json:"sketch_rows"`
 	Passes       float64   `json:"passes"`
 	Rcond        float64   `json:"rcond"`
-	Rows         int       `json:"rows"`
-	Cols         int       `json:"cols"`
-	Responses    int       `json:"responses"`
-	Lambda       float64   `json:"lambda"`
-	Seed         uint64    `json:"seed"`
-	Out          string    `json:"out,omitempty"`
+	Phases       struct {
+		Sketch  float64 `json:"sketch"`
+		Factor  float64 `json:"factor"`
+		Iterate float64 `json:"iterate"`
+	} `json:"phase_seconds"`
+	Rows      int     `json:"rows"`
+	Cols      int     `json:"cols"`
+	Responses int     `json:"responses"`
+	Lambda    float64 `json:"lambda"`
+	Seed      uint64  `json:"seed"`
+	Out       string  `json:"out,omitempty"`
 }
 
 func newLsqCmd() *cobra.Command {
@@ -147,6 +152,7 @@ Exit codes: 0 converged, 1 tolerance not met, 2 bad input.`,
 			Seconds: time.Since(start).Seconds(), SketchRows: res.SketchRows, Passes: res.Passes, Rcond: res.Rcond,
 			Rows: n, Cols: d, Responses: cols, Lambda: lambda, Seed: seed, Out: out,
 		}
+		j.Phases.Sketch, j.Phases.Factor, j.Phases.Iterate = res.Phases.Sketch.Seconds(), res.Phases.Factor.Seconds(), res.Phases.Iterate.Seconds()
 		if multi {
 			j.Residuals, j.Objectives = res.ResidualNorms, res.Objectives
 			j.ResidualNorm, j.Objective = norm(res.ResidualNorms), sumf(res.Objectives)

@@ -205,10 +205,18 @@ type Info struct {
 	// one per refinement round (Residual = ||R⁻ᵀ(Aᵀr − λx)||/||r||,
 	// Objective = ||Ax − b||² + λ||x||²), in order.
 	History []solve.IterRecord
-	// Runtime is the wall time.
+	// Runtime is the wall time, and Phases its split.
 	Runtime time.Duration
+	Phases  Phases
 	// Settings are the effective settings.
 	Settings Settings
+}
+
+// Phases splits a solve's wall time: the sketch pass, the QR factorization
+// (of the sketch, or of A for Direct), and the refinement rounds with the
+// final residual pass.
+type Phases struct {
+	Sketch, Factor, Iterate time.Duration
 }
 
 // Result is the answer for one right-hand side.

@@ -2,9 +2,9 @@ package lsq
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -109,19 +109,23 @@ func run(ctx context.Context, src source, a mat.Matrix, b *mat.Dense, s Settings
 		if err := checkFinite("A", a); err != nil {
 			return nil, err
 		}
+		t0 := time.Now()
 		f, err := factorize(mat.DenseCopyOf(a), mat.DenseCopyOf(b), s.Lambda)
 		if err != nil {
 			return nil, err
 		}
 		info.Rcond = f.rcond
 		f.solveTo(x)
+		info.Phases.Factor = time.Since(t0)
 		info.Status = solve.Converged
 		info.Rule = "direct solve"
 	default:
+		t0 := time.Now()
 		sa, sb, err := sketchPass(src, b, s)
 		if err != nil {
 			return nil, err
 		}
+		info.Phases.Sketch = time.Since(t0)
 		if !allFinite(sa) {
 			if a != nil {
 				if err := checkFinite("A", a); err != nil {
@@ -131,12 +135,14 @@ func run(ctx context.Context, src source, a mat.Matrix, b *mat.Dense, s Settings
 			return nil, fmt.Errorf("%w: A contains NaN or Inf, or entries so large that the sketch overflows", ErrInput)
 		}
 		info.SketchRows, info.SketchNNZ = s.SketchRows, s.SketchNNZ
+		t0 = time.Now()
 		f, err := factorize(sa, sb, s.Lambda)
 		if err != nil {
 			return nil, err
 		}
 		info.Rcond = f.rcond
 		f.solveTo(x)
+		info.Phases.Factor = time.Since(t0)
 		if method == SketchSolve {
 			info.Status = solve.Converged
 			info.Rule = "sketch-and-solve (one sketch)"
@@ -151,6 +157,7 @@ func run(ctx context.Context, src source, a mat.Matrix, b *mat.Dense, s Settings
 	}
 	info.Passes = src.passes()
 	info.Runtime = mon.Elapsed()
+	info.Phases.Iterate = info.Runtime - info.Phases.Sketch - info.Phases.Factor
 	res := &MultiResult{Info: info, X: x, ResidualNorms: make([]float64, m), Objectives: make([]float64, m)}
 	xn := colNorms(x)
 	for j := 0; j < m; j++ {
@@ -180,4 +187,3 @@ func sketchPass(src source, b *mat.Dense, s Settings) (*mat.Dense, *mat.Dense, e
 	return sa, sb, nil
 }
 
-var _ = errors.New
