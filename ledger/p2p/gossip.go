@@ -48,7 +48,11 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	}
 	n.fromNet.add(hash)
 	start := time.Now()
-	res, err := n.cfg.Chain.ProcessBlock(b)
+	err = n.checkSideUpdate(b)
+	var res chain.Result
+	if err == nil {
+		res, err = n.submitBlock(b)
+	}
 	verify := time.Since(start)
 	switch {
 	case err == nil && res.Status == chain.Accepted:
@@ -78,6 +82,39 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	n.stats.gossipBlocksRejected.Add(1)
 	n.penalize(from, blockPenalty(code), "invalid block "+hash.String()[:16]+": "+err.Error())
 	return pubsub.ValidationReject
+}
+
+// sideCheckDepth is how far below the tip a side-branch block's parent may
+// be for checkSideUpdate to verify its update before relaying.
+const sideCheckDepth = 6
+
+// checkSideUpdate verifies the training update of a block that forks off
+// the main chain just below the tip. The chain stores such a side-branch
+// block after the cheap checks only (its update is verified if the branch
+// ever gets more work), but a relay must not spread an update copied from
+// another miner's block or re-based from another parent: so the PoW is
+// checked, then the update is recomputed from the parent's weights. Blocks
+// that extend the tip are fully validated by ProcessBlock anyway.
+func (n *Node) checkSideUpdate(b *types.Block) error {
+	ch := n.cfg.Chain
+	snap := ch.Snapshot()
+	if b.Header.PrevHash == snap.Hash {
+		return nil
+	}
+	info, ok := ch.BlockInfo(b.Header.PrevHash)
+	if !ok || !info.MainChain || info.Height+sideCheckDepth < snap.Height {
+		return nil
+	}
+	p := ch.Params()
+	if err := consensus.CheckHeaderSanity(&p, &b.Header); err != nil {
+		return err
+	}
+	w, err := ch.WeightsAt(info.Hash)
+	if err != nil {
+		return nil // a race with a reorg: ProcessBlock decides
+	}
+	_, err = ch.Engine().VerifyUpdate(w, &b.Header)
+	return err
 }
 
 // validateTx is the transaction topic's validator: decode and context-free
@@ -110,11 +147,19 @@ func (n *Node) validateTx(ctx context.Context, from peer.ID, m *pubsub.Message) 
 		n.stats.gossipTxsIgnored.Add(1)
 		return pubsub.ValidationIgnore
 	}
-	if n.cfg.Pool == nil {
-		n.stats.gossipTxsIgnored.Add(1)
-		return pubsub.ValidationIgnore
+	id := tx.ID()
+	n.txFromNet.add(id)
+	var err2 error
+	switch {
+	case n.cfg.SubmitTx != nil:
+		_, err2 = n.cfg.SubmitTx(tx)
+	case n.cfg.Pool != nil:
+		_, err2 = n.cfg.Pool.Add(tx, n.cfg.Chain.Snapshot().State)
+	default:
+		err2 = errors.New("no pool")
 	}
-	if _, err := n.cfg.Pool.Add(tx, n.cfg.Chain.Snapshot().State); err != nil {
+	if err2 != nil {
+		n.txFromNet.remove(id)
 		n.stats.gossipTxsIgnored.Add(1)
 		return pubsub.ValidationIgnore
 	}
@@ -146,6 +191,64 @@ func (n *Node) publishReady(t *pubsub.Topic, data []byte) error {
 	ctx, cancel := context.WithTimeout(n.ctx, publishTimeout)
 	defer cancel()
 	return t.Publish(ctx, data, pubsub.WithReadiness(pubsub.MinTopicSize(1)))
+}
+
+// submitBlock hands a block from a peer to the node.
+func (n *Node) submitBlock(b *types.Block) (chain.Result, error) {
+	if n.cfg.SubmitBlock != nil {
+		return n.cfg.SubmitBlock(b)
+	}
+	return n.cfg.Chain.ProcessBlock(b)
+}
+
+// AnnounceBlock gossips a block the node accepted from outside the network
+// (its miner, the API); blocks that came from peers are skipped, since
+// gossip relays them already and sync serves them (node.Network).
+func (n *Node) AnnounceBlock(b *types.Block) {
+	h := b.Hash()
+	if n.fromNet.has(h) || n.ctx.Err() != nil {
+		return
+	}
+	n.fromNet.add(h)
+	n.arrivals.record(h, b.Header.Height, n.cfg.Now(), 0, SourceLocal, "")
+	n.goPublishBlock(b.Header.Height, EncodeBlockMsg(b))
+}
+
+// AnnounceTx gossips a transaction the node admitted from outside the
+// network (node.Network); transactions from peers are skipped.
+func (n *Node) AnnounceTx(tx *types.Tx) {
+	if n.txFromNet.has(tx.ID()) || n.ctx.Err() != nil {
+		return
+	}
+	n.stats.publishedTxs.Add(1)
+	go func(data []byte) {
+		if err := n.publishReady(n.tt, data); err != nil && n.ctx.Err() == nil {
+			n.log.Debug("p2p: publish tx", "err", err)
+		}
+	}(EncodeTxMsg(tx))
+}
+
+// goPublishBlock publishes a block once a topic peer is there. Without a
+// topic peer within publishTimeout, or once the block has fallen behind
+// the tip, it is not gossiped at all: peers that connect later fetch it by
+// sync.
+func (n *Node) goPublishBlock(height uint64, data []byte) {
+	go func() {
+		deadline := time.Now().Add(publishTimeout)
+		for len(n.bt.ListPeers()) == 0 {
+			if time.Now().After(deadline) || n.ctx.Err() != nil {
+				return
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		if height+8 < n.cfg.Chain.Snapshot().Height {
+			return
+		}
+		n.stats.published.Add(1)
+		if err := n.bt.Publish(n.ctx, data); err != nil && n.ctx.Err() == nil {
+			n.log.Debug("p2p: publish block", "err", err)
+		}
+	}()
 }
 
 // PublishBlock gossips a block this node has accepted (the node publishes
@@ -200,25 +303,7 @@ func (n *Node) tipLoop() {
 				if ev.Snapshot != nil && b.Header.Height+8 < ev.Snapshot.Height {
 					continue
 				}
-				// Without a topic peer within publishTimeout, or once the
-				// block has fallen behind the tip, it is not gossiped at
-				// all: peers that connect later fetch it by sync.
-				go func(height uint64, data []byte) {
-					deadline := time.Now().Add(publishTimeout)
-					for len(n.bt.ListPeers()) == 0 {
-						if time.Now().After(deadline) || n.ctx.Err() != nil {
-							return
-						}
-						time.Sleep(25 * time.Millisecond)
-					}
-					if height+8 < n.cfg.Chain.Snapshot().Height {
-						return
-					}
-					n.stats.published.Add(1)
-					if err := n.bt.Publish(n.ctx, data); err != nil && n.ctx.Err() == nil {
-						n.log.Debug("p2p: publish block", "err", err)
-					}
-				}(b.Header.Height, EncodeBlockMsg(b))
+				n.goPublishBlock(b.Header.Height, EncodeBlockMsg(b))
 			}
 		}
 	}

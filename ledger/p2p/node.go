@@ -52,9 +52,17 @@ type Config struct {
 	// ProcessBlock, requests are answered from its index.
 	Chain *chain.Chain
 	// Pool, if non-nil, receives gossiped transactions (Add against the
-	// tip snapshot's state); nil drops the transaction topic's payloads
-	// after the context-free checks.
+	// tip snapshot's state) unless SubmitTx is set; with neither, the
+	// transaction topic's payloads are dropped after the context-free
+	// checks.
 	Pool *mempool.Pool
+	// SubmitBlock, if set, is how blocks from peers enter the node (the
+	// node's own entry point, which also counts them and stops the node on
+	// a store failure); nil = Chain.ProcessBlock.
+	SubmitBlock func(b *types.Block) (chain.Result, error)
+	// SubmitTx, if set, is how transactions from peers enter the node;
+	// nil = Pool.Add against the tip snapshot.
+	SubmitTx func(tx *types.Tx) (hashx.Hash, error)
 	// Network is the <net> of the protocol IDs /gc/<net>/... (""= the
 	// chain's Params().Name).
 	Network string
@@ -174,13 +182,15 @@ type Node struct {
 	bt    *pubsub.Topic
 	tt    *pubsub.Topic
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closed  atomic.Bool
+	syncing atomic.Bool
 
 	syncTrigger chan peer.ID
-	fromNet     *hashSet
+	fromNet     *hashSet // blocks that came from peers (or were published)
+	txFromNet   *hashSet // transactions that came from peers
 	arrivals    *arrivalLog
 
 	mu        sync.Mutex
@@ -235,6 +245,7 @@ func newNode(cfg Config, h host.Host, b *bans) (*Node, error) {
 		proto:       ProtocolsFor(cfg.Network),
 		syncTrigger: make(chan peer.ID, 64),
 		fromNet:     newHashSet(8192),
+		txFromNet:   newHashSet(1 << 15),
 		arrivals:    newArrivalLog(4096),
 		peers:       map[peer.ID]*peerState{},
 	}
@@ -521,8 +532,8 @@ type PeerInfo struct {
 	BanScore   int      `json:"ban_score"`
 }
 
-// Peers lists the connected peers with their last reported status.
-func (n *Node) Peers() []PeerInfo {
+// PeerList lists the connected peers with their last reported status.
+func (n *Node) PeerList() []PeerInfo {
 	scores := map[string]int{}
 	for _, b := range n.bans.list() {
 		scores[b.Peer] = b.Score
@@ -546,6 +557,13 @@ func (n *Node) Peers() []PeerInfo {
 
 // PeerCount returns the number of connected peers.
 func (n *Node) PeerCount() int { return len(n.h.Network().Peers()) }
+
+// Peers returns the number of connected peers (node.Network).
+func (n *Node) Peers() int { return n.PeerCount() }
+
+// Syncing reports whether the node is downloading headers or blocks from
+// a peer with more work (node.Network).
+func (n *Node) Syncing() bool { return n.syncing.Load() }
 
 // Stats are the node's network counters.
 type Stats struct {
@@ -594,4 +612,12 @@ func (n *Node) Stats() Stats {
 		s.BytesIn, s.BytesOut = t.TotalIn, t.TotalOut
 	}
 	return s
+}
+
+// TopicPeers returns the number of peers subscribed to the block topic.
+func (n *Node) TopicPeers() int {
+	if n.bt == nil {
+		return 0
+	}
+	return len(n.bt.ListPeers())
 }

@@ -153,6 +153,8 @@ func (n *Node) checkStalls() {
 // ProcessBlock. Invalid headers or blocks cost p its ban score.
 func (n *Node) syncFrom(p peer.ID, st *Status) {
 	ch := n.cfg.Chain
+	n.syncing.Store(true)
+	defer n.syncing.Store(false)
 	for round := 0; round < maxSyncRounds; round++ {
 		if n.ctx.Err() != nil || n.bans.banned(p) {
 			return
@@ -274,7 +276,7 @@ func (n *Node) syncBodies(p peer.ID) (int, bool) {
 			}
 			n.fromNet.add(h)
 			start := time.Now()
-			res, err := ch.ProcessBlock(blk)
+			res, err := n.submitBlock(blk)
 			verify := time.Since(start)
 			if err != nil {
 				n.fromNet.remove(h)
