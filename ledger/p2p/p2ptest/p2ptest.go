@@ -160,7 +160,7 @@ func (tn *Net) Join(x *Peer, to ...*Peer) {
 // poolHook keeps a pool in step with a chain.
 type poolHook struct{ p *mempool.Pool }
 
-func (h poolHook) BlockConnected(b *types.Block, v state.Reader)       { h.p.RemoveBlock(b, v) }
+func (h poolHook) BlockConnected(b *types.Block, v state.Reader)      { h.p.RemoveBlock(b, v) }
 func (h poolHook) BlocksDisconnected(txs []*types.Tx, v state.Reader) { h.p.Readd(txs, v) }
 
 // Mine mines one block on x's tip with x's pool transactions, as a miner
