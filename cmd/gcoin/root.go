@@ -513,7 +513,7 @@ func (f *genFlags) bind(cmd *cobra.Command, defTokens int) {
 	cmd.Flags().Uint64Var(&f.seed, "seed", 0, "sampling seed (default: a random seed, printed)")
 	cmd.Flags().Int64Var(&f.temp, "temp", 700, "temperature in thousandths (0 = greedy)")
 	cmd.Flags().IntVar(&f.maxTokens, "max-tokens", defTokens, "symbols to generate (at most 512)")
-	cmd.Flags().IntVar(&f.topK, "top-k", 0, "sample among the k most likely symbols (0 = all)")
+	cmd.Flags().IntVar(&f.topK, "top-k", 8, "sample among the k most likely symbols (0 = all)")
 }
 
 // resolveSeed returns the --seed value, or a random one reported on

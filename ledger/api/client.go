@@ -33,6 +33,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if strings.HasPrefix(e.Message, e.Code) { // rule errors start with their code
+		return fmt.Sprintf("node answered %d: %s", e.Status, e.Message)
+	}
 	return fmt.Sprintf("node answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
