@@ -1,12 +1,15 @@
-// Package simd holds the vector kernels under Sketchwork's hot loops: AXPY
-// and DOT with AVX2/FMA assembly on amd64 and portable Go fallbacks that
-// round bit-for-bit identically (every multiply-add is one fused, correctly
-// rounded math.FMA, and DOT sums its 16 lanes in a fixed order), so results
-// never depend on the CPU a computation runs on or on whether the assembly
-// path was taken. Build with -tags purego to force the portable path.
+// Package simd holds the vector kernels under Sketchwork's hot loops: AXPY,
+// DOT and the 2×4 dot-product register tile of blocked Gram and panel
+// products (DotTile2x4), with AVX2/FMA assembly on amd64 and portable Go
+// fallbacks that round bit-for-bit identically (every multiply-add is one
+// fused, correctly rounded math.FMA, and lanes are summed in a fixed,
+// documented order), so results never depend on the CPU a computation runs
+// on or on whether the assembly path was taken. Build with -tags purego to
+// force the portable path.
 //
 // Cost: memory bound for long vectors; about 4 fused multiply-adds per cycle
-// per core with AVX2.
+// per core with AVX2 (DotTile2x4 reuses each loaded element 2-4 times and
+// runs at about 16 flops per cycle from L1/L2).
 package simd
 
 import "math"
