@@ -32,6 +32,7 @@ type Error struct {
 	Message string
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	if strings.HasPrefix(e.Message, e.Code) { // rule errors start with their code
 		return fmt.Sprintf("node answered %d: %s", e.Status, e.Message)
