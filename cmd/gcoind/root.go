@@ -68,6 +68,7 @@ func newRootCmd() *cobra.Command {
 		logLevel, logFormat                       string
 		mine, reindex, noHTTP                     bool
 		minerTries                                int
+		pf                                        p2pFlags
 	)
 	root := &cobra.Command{
 		Use:   "gcoind",
@@ -102,18 +103,32 @@ written to DATADIR/http.addr (use --http 127.0.0.1:0 for a free port).`,
 				}
 				cfg.MinerAddr = a
 			}
-			n, err := node.Open(cfg)
+			var n *node.Node
+			pf.configure(&cfg, &n)
+			n, err = node.Open(cfg)
 			if err != nil {
+				return err
+			}
+			net, err := pf.start(n, dataDir)
+			if err != nil {
+				_ = n.Close()
 				return err
 			}
 			ctx := cmd.Context()
 			if err := n.Start(ctx); err != nil {
+				if net != nil {
+					_ = net.Close()
+				}
 				_ = n.Close()
 				return err
 			}
+			pf.extra.run(ctx, n, net)
 			<-n.Done()
 			if ctx.Err() != nil {
 				log.Info("shutting down on signal")
+			}
+			if net != nil {
+				_ = net.Close()
 			}
 			closeErr := n.Close()
 			if err := n.Err(); err != nil {
@@ -134,6 +149,7 @@ written to DATADIR/http.addr (use --http 127.0.0.1:0 for a free port).`,
 	f.BoolVar(&reindex, "reindex", false, "rebuild accounts, undo records and snapshots from the stored blocks")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	pf.register(f)
 	root.AddCommand(newGenesisCmd(), newVerifyCmd())
 	return root
 }

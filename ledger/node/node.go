@@ -64,6 +64,10 @@ type Config struct {
 	HTTPAddr string
 	// API are the API's limits (zero = defaults).
 	API api.Options
+	// WrapHTTP, if set, wraps the API handler served on HTTPAddr, for
+	// components that add endpoints next to the API (the peer-to-peer
+	// network's info and test-admin endpoints in cmd/gcoind).
+	WrapHTTP func(api http.Handler) http.Handler
 	// Mine starts mining at Start.
 	Mine bool
 	// MinerAddr receives block rewards. Zero means the key in
@@ -344,7 +348,11 @@ func (n *Node) Start(ctx context.Context) error {
 			return fmt.Errorf("node: HTTP listen on %s: %w", n.cfg.HTTPAddr, err)
 		}
 		n.httpAddr = ln.Addr().String()
-		n.httpSrv = api.NewHTTPServer(n.api)
+		var h http.Handler = n.api
+		if n.cfg.WrapHTTP != nil {
+			h = n.cfg.WrapHTTP(h)
+		}
+		n.httpSrv = api.NewHTTPServer(h)
 		n.httpSrv.BaseContext = func(net.Listener) context.Context { return n.ctx }
 		n.wg.Add(1)
 		go func() {
