@@ -185,7 +185,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 		}
 		b := m.Block
 		b.Header.ModelRoot[0] ^= 0x80
-		return []Message{blockMsg(b, consensus.ErrBadModelRoot)}, solve(ctx, b, s)
+		if err := solve(ctx, b, s); err != nil {
+			return nil, err
+		}
+		return []Message{blockMsg(b, consensus.ErrBadModelRoot)}, nil
 
 	case BadLoss:
 		upd, err := a.raisingUpdate(s)
@@ -236,7 +239,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 		b := m.Block
 		b.Txs[0].Amount++
 		b.Header.TxRoot = types.TxRoot(b.Txs)
-		return []Message{blockMsg(b, consensus.ErrBadCoinbaseAmount)}, solve(ctx, b, s)
+		if err := solve(ctx, b, s); err != nil {
+			return nil, err
+		}
+		return []Message{blockMsg(b, consensus.ErrBadCoinbaseAmount)}, nil
 
 	case BadSig:
 		p := a.Chain.Params()

@@ -3,6 +3,7 @@
 package evil
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/sketchwork/sketchwork/ledger/chain"
 	"github.com/sketchwork/sketchwork/ledger/chaintest"
 	"github.com/sketchwork/sketchwork/ledger/consensus"
+	"github.com/sketchwork/sketchwork/ledger/p2p"
 	"github.com/sketchwork/sketchwork/ledger/p2p/p2ptest"
 )
 
@@ -54,6 +56,10 @@ func TestCraftedBlocksBreakTheirRule(t *testing.T) {
 		for _, m := range craft(t, tn, a, mode) {
 			if m.Block == nil {
 				continue
+			}
+			// What goes on the wire is the block checked here.
+			if !bytes.Equal(m.Data, p2p.EncodeBlockMsg(m.Block)) {
+				t.Errorf("%s: message bytes differ from the crafted block", mode)
 			}
 			if mode == CopyUpdate {
 				// A sibling of the tip: the chain stores side branches after

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -241,11 +242,7 @@ func runConvergence(ctx context.Context, o Options, r *Report) error {
 		}
 	}
 	mined := time.Since(start)
-	for _, p := range c.Procs[:2] {
-		if err := c.SetMining(ctx, p, false); err != nil {
-			return err
-		}
-	}
+	c.stopMining(ctx, c.Procs[:2])
 	took, tip, err := c.WaitConverged(ctx, c.Procs, 0, 10*time.Second)
 	r.Check("converged within 10 s after mining stopped", err == nil, "took %.2f s at height %d", took.Seconds(), tip.Height)
 	r.Metric("converge_after_stop_s", took.Seconds())
@@ -298,6 +295,32 @@ func runConvergence(ctx context.Context, o Options, r *Report) error {
 		r.Metric("block_interval_p95_s", quantile(intervals, 0.95))
 	}
 	return nil
+}
+
+// stopMining switches off the miners so that the network can converge:
+// all but the first stop, then the first mines one more block on top of
+// the best tip before it stops too. Two miners that stop at the same
+// moment may leave two tips of equal work, and first-seen fork choice
+// keeps such a tie forever; a last block from a single miner breaks it.
+func (c *Cluster) stopMining(ctx context.Context, miners []*Proc) {
+	if len(miners) == 0 {
+		return
+	}
+	for _, p := range miners[1:] {
+		_ = c.SetMining(ctx, p, false)
+	}
+	best := uint64(0)
+	for _, p := range c.Procs {
+		if p.Running() && p.Evil == "" {
+			best = max(best, c.heightOf(ctx, p))
+		}
+	}
+	_ = c.SetMining(ctx, miners[0], true)
+	deadline := time.Now().Add(30 * time.Second)
+	for c.heightOf(ctx, miners[0]) <= best && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = c.SetMining(ctx, miners[0], false)
 }
 
 // heightOf returns p's height (0 on error).
@@ -411,7 +434,7 @@ func runPartition(ctx context.Context, o Options, r *Report) error {
 	_ = c.SetMining(ctx, c.Procs[2], false)
 	time.Sleep(500 * time.Millisecond)
 	heavier := c.Procs[2]
-	if hb, _ := c.TipOf(ctx, c.Procs[2]); hb.Height <= ta.Height {
+	if workOf(ctx, c.Procs[2]).Cmp(workOf(ctx, c.Procs[0])) <= 0 {
 		heavier = c.Procs[0]
 	}
 	want, _ := c.TipOf(ctx, heavier)
@@ -444,6 +467,15 @@ func runPartition(ctx context.Context, o Options, r *Report) error {
 	r.Check("the losing side's other transaction is re-mined", errC == nil, "%v", errC)
 	_ = c.SetMining(ctx, c.Procs[0], false)
 	return nil
+}
+
+// workOf returns p's chain work (0 on error).
+func workOf(ctx context.Context, p *Proc) *big.Int {
+	w := new(big.Int)
+	if st, err := p.Client.Status(ctx); err == nil {
+		w.SetString(st.ChainWork, 10)
+	}
+	return w
 }
 
 // runCrash: SIGKILL a random node repeatedly (while mining, while
@@ -554,9 +586,7 @@ func runCrash(ctx context.Context, o Options, r *Report) error {
 	r.Metric("kills", float64(kills))
 	r.Metric("rejoin_p50_s", quantile(rejoins, 0.5))
 	r.Metric("rejoin_max_s", quantile(rejoins, 1))
-	for _, p := range c.Procs[:2] {
-		_ = c.SetMining(ctx, p, false)
-	}
+	c.stopMining(ctx, c.Procs[:2])
 	took, _, err := c.WaitConverged(ctx, c.Procs, 0, 15*time.Second)
 	r.Check("converged after the last restart", err == nil, "%.2f s", took.Seconds())
 	r.Metric("converge_after_restart_s", took.Seconds())
@@ -622,9 +652,7 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 		banTimes = append(banTimes, time.Since(start).Seconds())
 		_ = c.Kill(ev)
 	}
-	for _, p := range c.Procs[:2] {
-		_ = c.SetMining(ctx, p, false)
-	}
+	c.stopMining(ctx, c.Procs[:2])
 	took, tip, err := c.WaitConverged(ctx, honest, 0, 15*time.Second)
 	r.Check("honest nodes keep converging", err == nil, "%.2f s at height %d", took.Seconds(), tip.Height)
 	evilBlocks := 0
@@ -696,9 +724,7 @@ func runWallet(ctx context.Context, o Options, r *Report) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range c.Procs[:2] {
-		_ = c.SetMining(ctx, p, false)
-	}
+	c.stopMining(ctx, c.Procs[:2])
 	_, _, _ = c.WaitConverged(ctx, c.Procs, 0, 10*time.Second)
 	replay := SignedTx(g, faucet, Key(o.Seed, "thief").Address(), consensus.Coin, g.Params.MinFee, acct.Nonce-1)
 	_, err = c.Procs[1].Client.SubmitTx(ctx, replay)
@@ -732,9 +758,7 @@ func runServing(ctx context.Context, o Options, r *Report) error {
 	if _, _, err := c.WaitConverged(ctx, c.Procs, 20, 90*time.Second); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
-	for _, p := range c.Procs[:2] {
-		_ = c.SetMining(ctx, p, false)
-	}
+	c.stopMining(ctx, c.Procs[:2])
 	_, tip, err := c.WaitConverged(ctx, c.Procs, 0, 10*time.Second)
 	if err != nil {
 		return err
