@@ -85,8 +85,17 @@
 // and SampleRows for packages that need row indices and weights (the
 // approximate Newton Hessian sampler). LeverageScores and
 // RidgeLeverageScores are exact (thin QR, O(nd²)); ApproxLeverageScores is
-// the fast approximation (O(ζ·nnz(A) + nnz(A)·r₂)), with row weights for
-// scores of diag(w)·A and a ridge term.
+// the fast approximation (O(ζ·nnz(A) + s·d² + nnz(A)·r₂)), with row weights
+// for scores of diag(w)·A and a ridge term. LeverageEstimator is the
+// reusable form for repeated calls (approximate Newton computes scores of
+// diag(√D)·A every iteration): Scores is the approximation with any sparse
+// sign sketch (ζ = 1 is a CountSketch) and Exact the exact scores of
+// diag(w)·A from a Cholesky factor of the weighted Gram
+// (linalg.WeightedGramTo), both without per-call buffers. The triangular
+// factor comes from a Cholesky factorization of the (sketched) Gram when its
+// estimated condition number is small enough for the scores' accuracy, and
+// from a Householder QR otherwise. Rank deficiency is reported as an error
+// wrapping ErrRankDeficient (test with errors.Is).
 //
 // Streaming: Sketch.NewAccumulator builds S·A and S·b from row blocks and
 // sparse entries arriving in any order (files larger than memory), for
@@ -109,4 +118,16 @@
 // time against nnz 0.97). SRHT pads and transforms a copy of A (O(n'·d·log n')
 // time, n'·d memory); Gaussian costs s·n normal draws and an O(s·n·d)
 // product. See BenchmarkApply.
+//
+// Approximate leverage scores apply their sketch with a different kernel
+// (each goroutine owns a range of S's rows and scans all of A's rows, so
+// there are no partial sums: cheaper than Apply when s·d is large and ζ
+// small, and independent of the partition), factor the s x d sketch through
+// its Gram (a blocked SYRK at about 16 GFLOP/s instead of gonum's
+// Householder QR), and compute the scores two rows at a time in AVX2
+// register tiles. On a dense 100000 x 200 matrix with row weights that
+// takes about 50 ms with approximate Newton's CountSketch (s = 20d, k = 12)
+// and 125 ms with the defaults (ζ = 8, s = 12d, r₂ = 64), against 500 ms
+// and 700 ms for the QR-and-Gemm version it replaced
+// (BenchmarkApproxLeverageLarge).
 package sketch
