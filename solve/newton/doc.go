@@ -18,11 +18,13 @@
 // Each iteration computes g = ∇L(x_t), builds H̃_t with a HessianBuilder,
 // solves H̃_t Δ = g by Cholesky and steps x_{t+1} = x_t − ηΔ:
 //
-//   - Exact builds the exact Hessian (a blocked, parallel SYRK over all
-//     rows).
+//   - Exact builds the exact Hessian (linalg.WeightedGramTo: a blocked,
+//     parallel SYRK over all rows).
 //   - Sampled is the sparsifier of section 2.4: approximate leverage scores
-//     of diag(√D⁺)A (CountSketch, a triangular factor, a Gaussian
-//     projection), rows kept with probability min(1, β τ̃_i) and reweighted,
+//     of diag(√D⁺)A (sketch.LeverageEstimator with a CountSketch, a
+//     triangular factor, a Gaussian projection), rows kept with probability
+//     min(1, β τ̃_i) and reweighted (the sampled Gram is again
+//     linalg.WeightedGramTo, over the kept rows),
 //     negative diagonal entries always kept exactly, the rank-2 part added
 //     exactly. (1−ε0)H ⪯ H̃ ⪯ (1+ε0)H holds for the D⁺ part with high
 //     probability; SpectralError measures ε_eff against H.
@@ -60,4 +62,6 @@
 // All randomness of iteration t derives from (Sampled.Seed, t) with
 // counter-based streams, and every parallel reduction adds fixed partial
 // sums in a fixed order, so a solve is bit-identical for any GOMAXPROCS.
+// The Gram and score kernels use fused multiply-adds in a fixed lane order
+// (internal/simd), so it is also bit-identical with and without AVX2.
 package newton

@@ -38,27 +38,28 @@ func TestGramMatchesNaive(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var rows []int32
+				var rows []int
 				m := n
 				if subset {
 					m = max(1, n/3)
 					for k := 0; k < m; k++ {
-						rows = append(rows, int32(r.IntN(n)))
+						rows = append(rows, r.IntN(n))
 					}
 				}
 				w := make([]float64, m)
 				for k := range w {
 					w[k] = r.NormFloat64()
 				}
-				got := make([]float64, d*d)
-				var ws gramWS
-				p.gram(&ws, got, d, rows, w)
+				var g mat.SymDense
+				var view mat.Dense
+				linalg.WeightedGramTo(&g, p.matrix(&view), rows, w, nil)
+				got := g.RawSymmetric().Data
 				want := make([]float64, d*d)
 				var scale float64
 				for k := 0; k < m; k++ {
 					i := k
 					if subset {
-						i = int(rows[k])
+						i = rows[k]
 					}
 					for j := 0; j < d; j++ {
 						for l := j; l < d; l++ {
