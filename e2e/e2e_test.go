@@ -55,7 +55,16 @@ func TestMain(m *testing.M) {
 // report either way.
 func run(t *testing.T, name string, short bool) *harness.Report {
 	t.Helper()
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "gcnet-e2e-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep the data directories and logs of a failed scenario.
+	defer func() {
+		if !t.Failed() {
+			os.RemoveAll(dir)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	r, err := harness.Run(ctx, name, harness.Options{Dir: dir, Bin: bins, Short: short, Seed: 1, Log: testWriter{t}})

@@ -486,7 +486,13 @@ func (c *Cluster) WaitConverged(ctx context.Context, ps []*Proc, minHeight uint6
 			return time.Since(start), tip, nil
 		}
 		if time.Since(start) > timeout {
-			return time.Since(start), tip, fmt.Errorf("not converged after %v", timeout)
+			var parts []string
+			if tips, err := c.Tips(ctx, ps); err == nil {
+				for i, t := range tips {
+					parts = append(parts, fmt.Sprintf("node %d: height %d tip %s", ps[i].I, t.Height, t.Hash.String()[:12]))
+				}
+			}
+			return time.Since(start), tip, fmt.Errorf("not converged after %v (%s)", timeout, strings.Join(parts, "; "))
 		}
 		select {
 		case <-ctx.Done():
