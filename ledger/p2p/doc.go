@@ -56,7 +56,10 @@
 // 100 (a time slightly in the future or a child of an invalid block 20).
 // A banned peer is refused by the ConnectionGater (dials and inbound
 // connections; by peer ID, and by IP unless the IP is loopback), dropped
-// by gossipsub (BlacklistPeer) and disconnected. Inbound requests are
+// by gossipsub (BlacklistPeer) and disconnected. Gossipsub's peer score is
+// tied to the same record: each rejected message costs the sender on its
+// topic, and the application score is minus the ban score, so a
+// misbehaving peer drops out of gossip before the ban takes effect. Inbound requests are
 // limited to 4 concurrent streams and 20 per second per peer. The same
 // gater enforces a test-only partition deny list (Partition, Heal).
 //

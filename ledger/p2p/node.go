@@ -194,6 +194,7 @@ type Node struct {
 	arrivals    *arrivalLog
 
 	mu        sync.Mutex
+	gscores   map[peer.ID]float64 // gossipsub peer scores (inspector)
 	peers     map[peer.ID]*peerState
 	bootstrap []peer.AddrInfo
 	extra     []io.Closer // mdns, dht
@@ -302,7 +303,14 @@ func (n *Node) msgID(m *pb.Message) string {
 // the sync, discovery and relay goroutines. It returns once the topics
 // are joined; peers are dialed in the background.
 func (n *Node) Start() error {
+	sp, st := n.peerScore()
 	ps, err := pubsub.NewGossipSub(n.ctx, n.h,
+		pubsub.WithPeerScore(sp, st),
+		pubsub.WithPeerScoreInspect(func(m map[peer.ID]float64) {
+			n.mu.Lock()
+			n.gscores = m
+			n.mu.Unlock()
+		}, time.Second),
 		pubsub.WithMessageIdFn(n.msgID),
 		pubsub.WithMaxMessageSize(MaxGossipSize),
 		pubsub.WithGossipSubParams(n.gossipParams()),
@@ -530,6 +538,9 @@ type PeerInfo struct {
 	BestHeight uint64   `json:"best_height"`
 	BestHash   string   `json:"best_hash,omitempty"`
 	BanScore   int      `json:"ban_score"`
+	// GossipScore is gossipsub's peer score (negative after invalid
+	// messages).
+	GossipScore float64 `json:"gossip_score"`
 }
 
 // PeerList lists the connected peers with their last reported status.
@@ -538,9 +549,10 @@ func (n *Node) PeerList() []PeerInfo {
 	for _, b := range n.bans.list() {
 		scores[b.Peer] = b.Score
 	}
+	gs := n.GossipScores()
 	var out []PeerInfo
 	for _, p := range n.h.Network().Peers() {
-		pi := PeerInfo{ID: p.String(), BanScore: scores[p.String()]}
+		pi := PeerInfo{ID: p.String(), BanScore: scores[p.String()], GossipScore: gs[p.String()]}
 		for _, c := range n.h.Network().ConnsToPeer(p) {
 			pi.Addrs = append(pi.Addrs, c.RemoteMultiaddr().String())
 		}

@@ -221,6 +221,11 @@ func TestInvalidBlockBansSender(t *testing.T) {
 	if h0.Tip() != before || h1.Tip() != before {
 		t.Fatal("an honest node moved to the invalid block")
 	}
+	// Gossipsub's own score of the sender went negative as well.
+	p2ptest.WaitFor(t, 5*time.Second, "negative gossip score", func() bool {
+		s, ok := h0.Node.GossipScores()[evil.Node.ID()]
+		return ok && s < 0
+	})
 	if info, ok := h0.Chain.BlockInfo(bad.Hash()); ok && info.MainChain {
 		t.Fatal("invalid block on the main chain")
 	}
