@@ -309,8 +309,8 @@ func (e *LeverageEstimator) cholesky(g blas64.Symmetric, limit float64) (blas64.
 // no weights; rows with w_i = 0 get 0). Dense rows go through
 // simd.DotTile2x4 against Wᵀ (two rows at a time, a lone row paired with
 // itself so that every row's arithmetic is the same whatever the
-// blocking), sparse rows accumulate a_iᵀW by fused AXPYs over their stored
-// entries. Rows are independent: no reduction, any partition.
+// blocking), sparse rows form a_iᵀW with simd.SparseRowMul (64 columns of
+// W at a time). Rows are independent: no reduction, any partition.
 func (e *LeverageEstimator) rowScores(dst []float64, src source, wts []float64, w blas64.General) {
 	n, d, k := src.n, src.d, w.Cols
 	k4 := (k + 3) &^ 3
@@ -372,12 +372,9 @@ func (e *LeverageEstimator) rowScores(dst []float64, src source, wts []float64, 
 				cols, vals := src.rows.SparseRow(i)
 				var z [zbuf]float64
 				for j0 := 0; j0 < k; j0 += zbuf {
-					kk := min(zbuf, k-j0)
-					zz := z[:kk]
+					zz := z[:min(zbuf, k-j0)]
 					clear(zz)
-					for t, c := range cols {
-						simd.Axpy(zz, vals[t], w.Data[int(c)*w.Stride+j0:int(c)*w.Stride+j0+kk])
-					}
+					simd.SparseRowMul(zz, cols, vals, w.Data[j0:], w.Stride)
 					for _, v := range zz {
 						s = math.FMA(v, v, s)
 					}

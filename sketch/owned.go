@@ -6,6 +6,7 @@ import (
 
 	"github.com/sketchwork/sketchwork/internal/par"
 	"github.com/sketchwork/sketchwork/internal/simd"
+	"github.com/sketchwork/sketchwork/linalg"
 )
 
 // maxHashStack is the largest ζ whose column hash fits the stack buffers of
@@ -59,31 +60,36 @@ func (sk *Sketch) applyOwned(out []float64, src source, w []float64, h []uint32)
 	zeta := sk.spec.NNZPerCol
 	out = out[:s*d]
 	parts := min(s, max(4, 2*runtime.GOMAXPROCS(0)), 64)
+	csr, _ := src.rows.(*linalg.CSR)
 	par.Blocks(parts, 1, func(q, _, _ int) {
 		blo, bhi := uint32(q*s/parts), uint32((q+1)*s/parts)
 		acc := out[int(blo)*d : int(bhi)*d]
 		clear(acc)
 		for i := 0; i < n; i++ {
-			hi := h[i*zeta : i*zeta+zeta]
-			mult := sk.mult(w, i)
-			if mult == 0 {
-				continue
-			}
-			for _, v := range hi {
+			for _, v := range h[i*zeta : i*zeta+zeta] {
 				b := v >> 1
 				if b < blo || b >= bhi {
 					continue
 				}
-				g := mult
+				g := sk.mult(w, i)
+				if g == 0 {
+					break
+				}
 				if v&1 != 0 {
-					g = -mult
+					g = -g
 				}
 				dst := out[int(b)*d : int(b)*d+d]
 				if src.isDense {
 					simd.Axpy(dst, g, src.row(i))
 					continue
 				}
-				cols, vals := src.rows.SparseRow(i)
+				var cols []int32
+				var vals []float64
+				if csr != nil {
+					cols, vals = csr.SparseRow(i) // concrete call, inlined
+				} else {
+					cols, vals = src.rows.SparseRow(i)
+				}
 				for k, c := range cols {
 					dst[c] = math.FMA(g, vals[k], dst[c])
 				}
