@@ -66,6 +66,7 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	case err == nil && res.Status == chain.Orphan:
 		// Never relay what we cannot validate; fetch the ancestors.
 		n.stats.gossipBlocksIgnored.Add(1)
+		n.stats.orphans.Add(1)
 		n.trigger(from)
 		return pubsub.ValidationIgnore
 	case err == nil:
@@ -288,6 +289,15 @@ func (n *Node) tipLoop() {
 		case <-n.ctx.Done():
 			return
 		case ev := <-sub.C:
+			if d := int64(len(ev.Disconnected)); d > 0 {
+				n.stats.reorgs.Add(1)
+				for {
+					old := n.stats.maxReorgDepth.Load()
+					if d <= old || n.stats.maxReorgDepth.CompareAndSwap(old, d) {
+						break
+					}
+				}
+			}
 			for _, h := range ev.Connected {
 				if n.fromNet.has(h) {
 					continue

@@ -217,6 +217,7 @@ type counters struct {
 	gossipTxsAccepted, gossipTxsIgnored, gossipTxsRejected          atomic.Int64
 	syncedBlocks, syncedHeaders, published, publishedTxs            atomic.Int64
 	bansIssued, stalls, requestsServed, requestsRefused             atomic.Int64
+	reorgs, maxReorgDepth, orphans                                  atomic.Int64
 }
 
 // New builds a node on h (a libp2p host of its own, or a mocknet host
@@ -579,24 +580,30 @@ func (n *Node) Syncing() bool { return n.syncing.Load() }
 
 // Stats are the node's network counters.
 type Stats struct {
-	Peers                int    `json:"peers"`
-	BytesIn              int64  `json:"bytes_in"`
-	BytesOut             int64  `json:"bytes_out"`
-	GossipBlocksAccepted int64  `json:"gossip_blocks_accepted"`
-	GossipBlocksIgnored  int64  `json:"gossip_blocks_ignored"`
-	GossipBlocksRejected int64  `json:"gossip_blocks_rejected"`
-	GossipTxsAccepted    int64  `json:"gossip_txs_accepted"`
-	GossipTxsIgnored     int64  `json:"gossip_txs_ignored"`
-	GossipTxsRejected    int64  `json:"gossip_txs_rejected"`
-	SyncedBlocks         int64  `json:"synced_blocks"`
-	SyncedHeaders        int64  `json:"synced_headers"`
-	PublishedBlocks      int64  `json:"published_blocks"`
-	PublishedTxs         int64  `json:"published_txs"`
-	BansIssued           int64  `json:"bans_issued"`
-	Stalls               int64  `json:"stalls"`
-	RequestsServed       int64  `json:"requests_served"`
-	RequestsRefused      int64  `json:"requests_refused"`
-	ID                   string `json:"id"`
+	Peers                int   `json:"peers"`
+	BytesIn              int64 `json:"bytes_in"`
+	BytesOut             int64 `json:"bytes_out"`
+	GossipBlocksAccepted int64 `json:"gossip_blocks_accepted"`
+	GossipBlocksIgnored  int64 `json:"gossip_blocks_ignored"`
+	GossipBlocksRejected int64 `json:"gossip_blocks_rejected"`
+	GossipTxsAccepted    int64 `json:"gossip_txs_accepted"`
+	GossipTxsIgnored     int64 `json:"gossip_txs_ignored"`
+	GossipTxsRejected    int64 `json:"gossip_txs_rejected"`
+	SyncedBlocks         int64 `json:"synced_blocks"`
+	SyncedHeaders        int64 `json:"synced_headers"`
+	PublishedBlocks      int64 `json:"published_blocks"`
+	PublishedTxs         int64 `json:"published_txs"`
+	BansIssued           int64 `json:"bans_issued"`
+	Stalls               int64 `json:"stalls"`
+	RequestsServed       int64 `json:"requests_served"`
+	RequestsRefused      int64 `json:"requests_refused"`
+	// Reorgs counts tip changes that disconnected blocks, MaxReorgDepth
+	// the most blocks one of them disconnected; Orphans counts gossiped
+	// blocks whose parent was unknown.
+	Reorgs        int64  `json:"reorgs"`
+	MaxReorgDepth int64  `json:"max_reorg_depth"`
+	Orphans       int64  `json:"orphans"`
+	ID            string `json:"id"`
 }
 
 // Stats returns the node's counters.
@@ -617,6 +624,9 @@ func (n *Node) Stats() Stats {
 		Stalls:               n.stats.stalls.Load(),
 		RequestsServed:       n.stats.requestsServed.Load(),
 		RequestsRefused:      n.stats.requestsRefused.Load(),
+		Reorgs:               n.stats.reorgs.Load(),
+		MaxReorgDepth:        n.stats.maxReorgDepth.Load(),
+		Orphans:              n.stats.orphans.Load(),
 		ID:                   n.ID(),
 	}
 	if n.bw != nil {

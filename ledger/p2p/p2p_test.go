@@ -147,6 +147,10 @@ func TestPartitionHealReorg(t *testing.T) {
 	if tn.Peers[0].Tip() != winner {
 		t.Fatal("nodes converged on the lighter side")
 	}
+	p2ptest.WaitFor(t, 5*time.Second, "reorg counted", func() bool {
+		st := n0.Node.Stats()
+		return st.Reorgs >= 1 && st.MaxReorgDepth == 1
+	})
 	// Exactly one of the conflicting spends survives: txB is on the main
 	// chain, txA is neither on it nor minable any more.
 	for _, x := range tn.Peers {

@@ -184,6 +184,47 @@ func collectPropagation(ctx context.Context, c *Cluster, r *Report, from uint64)
 	r.Metric("verify_ms_p95", quantile(verifies, 0.95))
 }
 
+// collectNetStats adds reorg, orphan and training-try figures over the
+// running honest nodes.
+func collectNetStats(ctx context.Context, c *Cluster, r *Report) {
+	var reorgs, depth, orphans int64
+	var tries, blocks float64
+	for _, p := range c.Procs {
+		if !p.Running() || p.Evil != "" {
+			continue
+		}
+		if info, err := c.Info(ctx, p); err == nil {
+			reorgs += info.Stats.Reorgs
+			depth = max(depth, info.Stats.MaxReorgDepth)
+			orphans += info.Stats.Orphans
+		}
+		if text, err := p.Client.Metrics(ctx); err == nil {
+			for _, line := range strings.Split(text, "\n") {
+				name, val, ok := strings.Cut(line, " ")
+				if !ok {
+					continue
+				}
+				var v float64
+				if _, err := fmt.Sscan(val, &v); err != nil {
+					continue
+				}
+				switch name {
+				case "gcoin_miner_training_tries_total":
+					tries += v
+				case "gcoin_miner_blocks_total":
+					blocks += v
+				}
+			}
+		}
+	}
+	r.Metric("reorgs_total", float64(reorgs))
+	r.Metric("reorg_depth_max", float64(depth))
+	r.Metric("orphans_total", float64(orphans))
+	if blocks > 0 {
+		r.Metric("training_tries_per_block", tries/blocks)
+	}
+}
+
 // collectLoss reads node p's loss history into r.Loss.
 func collectLoss(ctx context.Context, p *Proc, r *Report, to uint64) {
 	for from := uint64(0); from <= to; from += 1000 {
@@ -254,6 +295,7 @@ func runConvergence(ctx context.Context, o Options, r *Report) error {
 		r.Metric("bytes_per_block_per_node", float64(in+out)/2/float64(tip.Height)/float64(n))
 	}
 	collectPropagation(ctx, c, r, 1)
+	collectNetStats(ctx, c, r)
 	collectLoss(ctx, c.Procs[0], r, tip.Height)
 	if len(r.Loss) > 1 {
 		first, last := r.Loss[0].EvalLoss, r.Loss[len(r.Loss)-1].EvalLoss
@@ -465,6 +507,7 @@ func runPartition(ctx context.Context, o Options, r *Report) error {
 	_ = c.SetMining(ctx, c.Procs[0], true)
 	errC := c.waitTx(ctx, c.Procs, txC.ID(), 30*time.Second)
 	r.Check("the losing side's other transaction is re-mined", errC == nil, "%v", errC)
+	collectNetStats(ctx, c, r)
 	_ = c.SetMining(ctx, c.Procs[0], false)
 	return nil
 }
@@ -589,6 +632,7 @@ func runCrash(ctx context.Context, o Options, r *Report) error {
 	c.stopMining(ctx, c.Procs[:2])
 	took, _, err := c.WaitConverged(ctx, c.Procs, 0, 15*time.Second)
 	r.Check("converged after the last restart", err == nil, "%.2f s", took.Seconds())
+	collectNetStats(ctx, c, r)
 	r.Metric("converge_after_restart_s", took.Seconds())
 	return nil
 }
