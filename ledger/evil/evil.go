@@ -137,21 +137,27 @@ func (a *Attacker) now(s *chain.Snapshot) func() int64 {
 	return func() int64 { return max(a.clock(), s.MTP+1) }
 }
 
-// honest mines an honest block on s (the starting point of most modes).
-func (a *Attacker) honest(ctx context.Context, s *chain.Snapshot) (*pogw.Mined, error) {
-	var m *pogw.Mined
+// build assembles an honest block on s (training update, coinbase, roots)
+// without its proof of work: the starting point of most modes, which
+// change it and then solve it once.
+func (a *Attacker) build(ctx context.Context, s *chain.Snapshot) (*types.Block, error) {
+	var upd *pogw.Update
 	var err error
+	e := a.Chain.Engine()
 	for round := uint64(0); round < 8; round++ {
-		m, err = a.Chain.Engine().Mine(ctx, s.Template(a.Miner, nil),
-			pogw.MineOptions{Now: a.now(s), Search: pogw.SearchOptions{FirstNonce: round * pogw.MaxTrainTries}})
+		upd, err = e.SearchUpdate(ctx, s.Hash, s.Weights, a.Miner, pogw.SearchOptions{FirstNonce: round * pogw.MaxTrainTries})
 		if !errors.Is(err, pogw.ErrNoUpdate) {
 			break
 		}
 	}
-	return m, err
+	if err != nil {
+		return nil, err
+	}
+	b, _, _, err := e.BuildBlock(s.Template(a.Miner, nil), upd, a.now(s)())
+	return b, err
 }
 
-// solve grinds b's PoW again after a change.
+// solve grinds b's proof of work (after any change to its header or body).
 func solve(ctx context.Context, b *types.Block, s *chain.Snapshot) error {
 	_, err := pogw.Grind(ctx, &b.Header, func() int64 { return b.Header.Time }, b.Header.Time, 0)
 	return err
@@ -167,11 +173,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 	defer func() { a.prev = s }()
 	switch mode {
 	case BadPoW:
-		m, err := a.honest(ctx, s)
+		b, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		b := m.Block
 		p := a.Chain.Params()
 		for consensus.CheckProofOfWork(&p, b.Hash(), b.Header.Target) == nil {
 			b.Header.Nonce++
@@ -179,11 +184,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 		return []Message{blockMsg(b, consensus.ErrBadPoW)}, nil
 
 	case BadModel:
-		m, err := a.honest(ctx, s)
+		b, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		b := m.Block
 		b.Header.ModelRoot[0] ^= 0x80
 		if err := solve(ctx, b, s); err != nil {
 			return nil, err
@@ -232,11 +236,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 		return []Message{blockMsg(m.Block, consensus.ErrBadModelRoot)}, nil
 
 	case Overpay:
-		m, err := a.honest(ctx, s)
+		b, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		b := m.Block
 		b.Txs[0].Amount++
 		b.Header.TxRoot = types.TxRoot(b.Txs)
 		if err := solve(ctx, b, s); err != nil {
@@ -252,11 +255,10 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 			return nil, err
 		}
 		tx.Sig[5] ^= 1
-		m, err := a.honest(ctx, s)
+		b, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		b := m.Block
 		b.Txs = append(b.Txs, tx)
 		b.Header.TxRoot = types.TxRoot(b.Txs)
 		if err := solve(ctx, b, s); err != nil {
@@ -316,20 +318,18 @@ func (a *Attacker) Craft(ctx context.Context, mode Mode) ([]Message, error) {
 		}, nil
 
 	case Timewarp:
-		m, err := a.honest(ctx, s)
+		old, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		old := m.Block
 		old.Header.Time = s.MTP // not after the median time past
 		if err := solve(ctx, old, s); err != nil {
 			return nil, err
 		}
-		m2, err := a.honest(ctx, s)
+		future, err := a.build(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		future := m2.Block
 		future.Header.Time = a.clock() + time.Hour.Milliseconds()
 		if err := solve(ctx, future, s); err != nil {
 			return nil, err
@@ -390,11 +390,17 @@ func (a *Attacker) Run(ctx context.Context, modes []Mode, interval time.Duration
 		case <-t.C:
 		}
 		mode := modes[i%len(modes)]
+		tip := a.Chain.Snapshot().Hash
 		msgs, err := a.Craft(ctx, mode)
 		if err != nil {
 			if !errors.Is(err, ErrNotReady) && ctx.Err() == nil {
 				log.Warn("evil: craft failed", "mode", mode, "err", err)
 			}
+			continue
+		}
+		if a.Chain.Snapshot().Hash != tip && mode != CopyUpdate {
+			// The tip moved while crafting: a fresh attempt hurts more.
+			i--
 			continue
 		}
 		for _, m := range msgs {

@@ -135,3 +135,34 @@ func TestModesAreBanned(t *testing.T) {
 		})
 	}
 }
+
+// Attack blocks that arrive after the honest tip moved on fork off the
+// main chain one block below the tip: the chain would store them as a side
+// branch after the cheap checks, so the relay's own check must catch the
+// overpaying coinbase and the bad updates (and ban the sender).
+func TestStaleAttackBlocksBanned(t *testing.T) {
+	for _, mode := range []Mode{Overpay, BadModel, BadLoss, Saturate} {
+		t.Run(string(mode), func(t *testing.T) {
+			tn, a := setup(t)
+			h0, h1 := tn.Peers[0], tn.Peers[1]
+			tn.MeshReady(5 * time.Second)
+			msgs := craft(t, tn, a, mode)
+			blk := h0.Mine(t)
+			p2ptest.WaitFor(t, 10*time.Second, "honest block everywhere", func() bool {
+				return p2ptest.AllAt(blk.Hash(), tn.Peers...)
+			})
+			for _, m := range msgs {
+				if err := a.Send(context.Background(), m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evilID := a.Node.ID()
+			p2ptest.WaitFor(t, 5*time.Second, "ban of the stale attacker", func() bool {
+				return h0.Node.Banned(evilID) && h1.Node.Banned(evilID)
+			})
+			if h0.Tip() != blk.Hash() || h1.Tip() != blk.Hash() {
+				t.Fatal("honest tip moved")
+			}
+		})
+	}
+}

@@ -86,16 +86,20 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 }
 
 // sideCheckDepth is how far below the tip a side-branch block's parent may
-// be for checkSideUpdate to verify its update before relaying.
+// be for checkSideUpdate to verify it before relaying.
 const sideCheckDepth = 6
 
-// checkSideUpdate verifies the training update of a block that forks off
-// the main chain just below the tip. The chain stores such a side-branch
-// block after the cheap checks only (its update is verified if the branch
-// ever gets more work), but a relay must not spread an update copied from
-// another miner's block or re-based from another parent: so the PoW is
-// checked, then the update is recomputed from the parent's weights. Blocks
-// that extend the tip are fully validated by ProcessBlock anyway.
+// checkSideUpdate checks what it can of a block that forks off the main
+// chain just below the tip. The chain stores such a side-branch block
+// after the context-free and header checks only (its state transition and
+// training update are verified if the branch ever gets more work), but a
+// relay must not spread an update copied from another miner's block or
+// re-based from another parent, nor an overpaying coinbase: so the PoW is
+// checked, the coinbase amount against subsidy plus the block's fees
+// (which needs no account state), and the update is recomputed from the
+// parent's weights. The StateRoot of such a block stays unchecked until
+// its branch is connected. Blocks that extend the tip are fully validated
+// by ProcessBlock anyway.
 func (n *Node) checkSideUpdate(b *types.Block) error {
 	ch := n.cfg.Chain
 	snap := ch.Snapshot()
@@ -110,12 +114,34 @@ func (n *Node) checkSideUpdate(b *types.Block) error {
 	if err := consensus.CheckHeaderSanity(&p, &b.Header); err != nil {
 		return err
 	}
+	if err := checkCoinbaseAmount(&p, b); err != nil {
+		return err
+	}
 	w, err := ch.WeightsAt(info.Hash)
 	if err != nil {
 		return nil // a race with a reorg: ProcessBlock decides
 	}
 	_, err = ch.Engine().VerifyUpdate(w, &b.Header)
 	return err
+}
+
+// checkCoinbaseAmount checks that the coinbase pays exactly Subsidy(h) plus
+// the fees of the block's transfers (section 3.2), without account state.
+func checkCoinbaseAmount(p *consensus.Params, b *types.Block) error {
+	if len(b.Txs) == 0 || !b.Txs[0].IsCoinbase() {
+		return consensus.Errorf(consensus.ErrBadCoinbase, "block %s has no coinbase", b.Hash())
+	}
+	want := consensus.Subsidy(p, b.Header.Height)
+	for _, tx := range b.Txs[1:] {
+		if want+tx.Fee < want {
+			return consensus.Errorf(consensus.ErrOverflow, "fee total overflows")
+		}
+		want += tx.Fee
+	}
+	if got := b.Txs[0].Amount; got != want {
+		return consensus.Errorf(consensus.ErrBadCoinbaseAmount, "coinbase pays %d, subsidy plus fees is %d", got, want)
+	}
+	return nil
 }
 
 // validateTx is the transaction topic's validator: decode and context-free

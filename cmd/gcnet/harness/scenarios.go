@@ -670,7 +670,7 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 			return err
 		}
 		start := time.Now()
-		banned := 0
+		banned, firstBan := 0, time.Time{}
 		for time.Since(start) < 45*time.Second {
 			banned = 0
 			for _, p := range honest {
@@ -685,6 +685,14 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 				}
 			}
 			if banned == len(honest) {
+				break
+			}
+			// An honest node the attacker never reached cannot ban it:
+			// once one has, give the others 5 s.
+			if banned > 0 && firstBan.IsZero() {
+				firstBan = time.Now()
+			}
+			if !firstBan.IsZero() && time.Since(firstBan) > 5*time.Second {
 				break
 			}
 			time.Sleep(250 * time.Millisecond)
