@@ -9,7 +9,8 @@ import (
 )
 
 // Machine describes the machine a measurement ran on, in one line: CPU model,
-// logical CPUs, GOMAXPROCS, memory, OS/arch and Go version.
+// logical CPUs, GOMAXPROCS, memory, OS/arch, Go version and the load average
+// when it was called (other jobs on a shared machine skew timings).
 func Machine() string {
 	model := "unknown CPU"
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
@@ -34,6 +35,12 @@ func Machine() string {
 		}
 		f.Close()
 	}
-	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d)%s, %s/%s, %s",
-		model, runtime.NumCPU(), runtime.GOMAXPROCS(0), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = fmt.Sprintf(", load average %s %s %s at the end", f[0], f[1], f[2])
+		}
+	}
+	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d)%s, %s/%s, %s%s",
+		model, runtime.NumCPU(), runtime.GOMAXPROCS(0), mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
 }
