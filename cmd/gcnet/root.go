@@ -205,6 +205,7 @@ func newRunCmd() *cobra.Command {
 		out     string
 		nodes   int
 		spacing time.Duration
+		modes   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO... | all",
@@ -244,7 +245,7 @@ versions. The exit code is 1 if any check failed.`,
 			for _, nm := range names {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gcnet: scenario %s (short=%v) in %s\n", nm, short, dir)
 				r, err := harness.Run(ctx, nm, harness.Options{Dir: dir, Bin: bins, Short: short, Seed: c.seed,
-					Log: cmd.ErrOrStderr(), Nodes: nodes, Spacing: spacing})
+					Log: cmd.ErrOrStderr(), Nodes: nodes, Spacing: spacing, EvilModes: modes})
 				if err != nil {
 					failed = append(failed, nm)
 					fmt.Fprintf(cmd.OutOrStdout(), "%-12s ERROR %v\n", nm, err)
@@ -284,6 +285,7 @@ versions. The exit code is 1 if any check failed.`,
 	cmd.Flags().StringVar(&out, "out", "", "report directory (default DIR/report)")
 	cmd.Flags().IntVar(&nodes, "nodes", 0, "override the node count of scenarios that allow it")
 	cmd.Flags().DurationVar(&spacing, "spacing", 0, "target block interval (default 1 s, 250 ms with --short)")
+	cmd.Flags().StringSliceVar(&modes, "evil-modes", nil, "misbehaviour modes of the malicious scenario (default: all, or three with --short)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	return cmd
 }

@@ -383,6 +383,7 @@ func (a *Attacker) Run(ctx context.Context, modes []Mode, interval time.Duration
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	stale := 0
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
@@ -398,11 +399,15 @@ func (a *Attacker) Run(ctx context.Context, modes []Mode, interval time.Duration
 			}
 			continue
 		}
-		if a.Chain.Snapshot().Hash != tip && mode != CopyUpdate {
-			// The tip moved while crafting: a fresh attempt hurts more.
+		if a.Chain.Snapshot().Hash != tip && mode != CopyUpdate && stale < 3 {
+			// The tip moved while crafting: a fresh attempt hurts more
+			// (but a slow mode must not starve: after three tries the
+			// stale block goes out as a side branch).
+			stale++
 			i--
 			continue
 		}
+		stale = 0
 		for _, m := range msgs {
 			err := a.Send(ctx, m)
 			log.Info("evil: sent", "mode", mode, "kind", m.Kind, "bytes", len(m.Data), "expect", m.Expect, "err", err)

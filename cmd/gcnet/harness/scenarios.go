@@ -38,6 +38,8 @@ type Options struct {
 	// Spacing overrides the target block interval (0 = 1 s, or 250 ms in
 	// short runs).
 	Spacing time.Duration
+	// EvilModes overrides the malicious scenario's list of modes.
+	EvilModes []string
 }
 
 // Scenarios lists the runnable scenarios in order.
@@ -660,6 +662,9 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 	if o.Short {
 		modes = []string{"bad-model", "copy-update", "garbage"}
 	}
+	if len(o.EvilModes) > 0 {
+		modes = o.EvilModes
+	}
 	evilAddr := Key(o.Seed, "evil miner").Address()
 	var banTimes []float64
 	for _, mode := range modes {
@@ -702,6 +707,12 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 		r.Check("mode "+mode+": attacker banned", banned >= 2, "%d of %d honest nodes banned it in %.1f s",
 			banned, len(honest), time.Since(start).Seconds())
 		banTimes = append(banTimes, time.Since(start).Seconds())
+		if banned < 2 {
+			if info, err := c.Info(ctx, ev); err == nil {
+				r.Notes = append(r.Notes, fmt.Sprintf("mode %s: attacker height %d, %d peers, stats %+v",
+					mode, c.heightOf(ctx, ev), len(info.Peers), info.Stats))
+			}
+		}
 		_ = c.Kill(ev)
 	}
 	c.stopMining(ctx, c.Procs[:2])
