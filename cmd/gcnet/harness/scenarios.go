@@ -675,7 +675,7 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 			return err
 		}
 		start := time.Now()
-		banned, firstBan := 0, time.Time{}
+		banned, firstBan, reason := 0, time.Time{}, ""
 		for time.Since(start) < 45*time.Second {
 			banned = 0
 			for _, p := range honest {
@@ -686,6 +686,12 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 				for _, b := range bans {
 					if b.Peer == ev.ID && !b.Until.IsZero() && b.Until.After(time.Now()) {
 						banned++
+						if reason == "" {
+							reason = b.Reason
+							if len(reason) > 90 {
+								reason = reason[:90] + "..."
+							}
+						}
 					}
 				}
 			}
@@ -704,8 +710,8 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 		}
 		// Every honest node the evil one connected to bans it; a node it
 		// never reached cannot.
-		r.Check("mode "+mode+": attacker banned", banned >= 2, "%d of %d honest nodes banned it in %.1f s",
-			banned, len(honest), time.Since(start).Seconds())
+		r.Check("mode "+mode+": attacker banned", banned >= 2, "%d of %d honest nodes banned it in %.1f s (%s)",
+			banned, len(honest), time.Since(start).Seconds(), reason)
 		banTimes = append(banTimes, time.Since(start).Seconds())
 		if banned < 2 {
 			if info, err := c.Info(ctx, ev); err == nil {
