@@ -643,3 +643,6 @@ func (n *Node) TopicPeers() int {
 	}
 	return len(n.bt.ListPeers())
 }
+
+// Chain returns the chain the node serves.
+func (n *Node) Chain() *chain.Chain { return n.cfg.Chain }
