@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/sketchwork/sketchwork/cmd/gcnet/harness"
 )
 
 // usageError marks bad flags or arguments (exit 2).
@@ -42,26 +40,26 @@ func (c *common) add(cmd *cobra.Command) {
 }
 
 // prepare resolves the working directory and builds missing binaries.
-func (c *common) prepare(ctx context.Context, cmd *cobra.Command, evil, gcoin bool) (string, harness.Binaries, error) {
+func (c *common) prepare(ctx context.Context, cmd *cobra.Command, evil, gcoin bool) (string, Binaries, error) {
 	dir := c.dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "gcnet-")
 		if err != nil {
-			return "", harness.Binaries{}, err
+			return "", Binaries{}, err
 		}
 		dir = d
 	}
 	dir, _ = filepath.Abs(dir)
-	b := harness.Binaries{Gcoind: c.bin, Evil: c.evilBin, Gcoin: c.gcoinBin}
+	b := Binaries{Gcoind: c.bin, Evil: c.evilBin, Gcoin: c.gcoinBin}
 	needBuild := b.Gcoind == "" || (evil && b.Evil == "") || (gcoin && b.Gcoin == "")
 	if needBuild {
 		wd, _ := os.Getwd()
-		root, err := harness.ModuleRoot(wd)
+		root, err := ModuleRoot(wd)
 		if err != nil {
 			return "", b, &usageError{fmt.Errorf("%v: run gcnet inside the module or pass --bin", err)}
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "gcnet: building binaries into %s\n", filepath.Join(dir, "bin"))
-		built, err := harness.Build(ctx, root, filepath.Join(dir, "bin"), evil && b.Evil == "", gcoin && b.Gcoin == "", cmd.ErrOrStderr())
+		built, err := Build(ctx, root, filepath.Join(dir, "bin"), evil && b.Evil == "", gcoin && b.Gcoin == "", cmd.ErrOrStderr())
 		if err != nil {
 			return "", b, err
 		}
@@ -118,11 +116,11 @@ network running until interrupted (Ctrl-C stops every node).`,
 			if err != nil {
 				return err
 			}
-			g, err := harness.NewGenesis(harness.GenesisOptions{Spacing: spacing})
+			g, err := NewGenesis(GenesisOptions{Spacing: spacing})
 			if err != nil {
 				return err
 			}
-			cl, err := harness.NewCluster(harness.Config{Dir: filepath.Join(dir, "up"), Bin: bins, Genesis: g, Log: cmd.ErrOrStderr()})
+			cl, err := NewCluster(Config{Dir: filepath.Join(dir, "up"), Bin: bins, Genesis: g, Log: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}
@@ -209,7 +207,7 @@ func newRunCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO... | all",
-		Short: "Run scenarios (" + strings.Join(harness.Scenarios, ", ") + ") and write JSON + CSV reports",
+		Short: "Run scenarios (" + strings.Join(Scenarios, ", ") + ") and write JSON + CSV reports",
 		Long: `run drives each named scenario on a fresh local network and writes
 OUT/<scenario>.json, OUT/<scenario>-metrics.csv (and -loss.csv, -blocks.csv
 where the scenario has series) plus OUT/summary.csv. --short runs the CI-sized
@@ -218,16 +216,16 @@ versions. The exit code is 1 if any check failed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			names := args
 			if len(args) == 1 && args[0] == "all" {
-				names = harness.Scenarios
+				names = Scenarios
 			}
 			evil, gcoin := false, false
 			for _, nm := range names {
 				known := false
-				for _, s := range harness.Scenarios {
+				for _, s := range Scenarios {
 					known = known || s == nm
 				}
 				if !known {
-					return &usageError{fmt.Errorf("unknown scenario %q (scenarios: %s)", nm, strings.Join(harness.Scenarios, ", "))}
+					return &usageError{fmt.Errorf("unknown scenario %q (scenarios: %s)", nm, strings.Join(Scenarios, ", "))}
 				}
 				evil = evil || nm == "malicious"
 				gcoin = gcoin || nm == "wallet"
@@ -244,7 +242,7 @@ versions. The exit code is 1 if any check failed.`,
 			var summary [][]string
 			for _, nm := range names {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gcnet: scenario %s (short=%v) in %s\n", nm, short, dir)
-				r, err := harness.Run(ctx, nm, harness.Options{Dir: dir, Bin: bins, Short: short, Seed: c.seed,
+				r, err := Run(ctx, nm, Options{Dir: dir, Bin: bins, Short: short, Seed: c.seed,
 					Log: cmd.ErrOrStderr(), Nodes: nodes, Spacing: spacing, EvilModes: modes})
 				if err != nil {
 					failed = append(failed, nm)
@@ -290,7 +288,7 @@ versions. The exit code is 1 if any check failed.`,
 	return cmd
 }
 
-func printReport(w io.Writer, r *harness.Report) {
+func printReport(w io.Writer, r *Report) {
 	status := "PASS"
 	if !r.Pass() {
 		status = "FAIL"

@@ -1,15 +1,14 @@
-// Package harness runs local multi-process GradientCoin networks for
-// cmd/gcnet and the e2e test suite (papers/gradientcoin.md section 10.4):
-// it builds gcoind (and its evil variant), writes a genesis, starts N
-// gcoind processes on loopback addresses 127.0.0.1..127.0.0.N (Linux;
-// 127.0.0.1 elsewhere) with their own data directories and ports chosen by
-// the kernel (port 0, read back from the node), drives the scenarios and
-// collects metrics into a Report (JSON + CSV).
-//
-// Nodes talk over real libp2p TCP connections; the harness talks to them
-// over their HTTP APIs only, including the test-only admin endpoints
-// (partition, heal, verify) enabled by gcoind --test-admin.
-package harness
+// The harness: local multi-process GradientCoin networks
+// (papers/gradientcoin.md section 10.4). It builds gcoind (and its evil
+// variant), writes a genesis, starts N gcoind processes on loopback
+// addresses 127.0.0.1..127.0.0.N (Linux; 127.0.0.1 elsewhere) with their
+// own data directories and ports chosen by the kernel (port 0, read back
+// from the node), drives the scenarios and collects metrics into a Report
+// (JSON + CSV). Nodes talk over real libp2p TCP connections; the harness
+// talks to them over their HTTP APIs only, including the test-only admin
+// endpoints (partition, heal, verify) enabled by gcoind --test-admin.
+
+package main
 
 import (
 	"bufio"
