@@ -30,13 +30,15 @@ func refine(ctx context.Context, src source, f *factor, b, x *mat.Dense, s Setti
 	done := make([]bool, m)
 	eta := make([]float64, m)
 	floor := make([]float64, m)
+	c0 := make([]float64, m) // ||c|| at the starting point
 	for j := range prev {
 		prev[j] = math.Inf(1)
 	}
 	bn := colNorms(b)
 	rnormF := frobTriangular(f)
 	kappa := f.kappaEstimate()
-	sqrtD := math.Sqrt(float64(d))
+	n, _ := src.dims()
+	shareD := math.Sqrt(float64(d) / float64(n))
 	// Iteration cap per round: ⌈ln(2/η)/ln(1/ρ̂)⌉ + 20, ρ̂ = 1.5·√(d/s).
 	rho := math.Min(0.95, 1.5*math.Sqrt(float64(d)/float64(s.SketchRows)))
 	roundCap := func(etaMin float64) int {
@@ -72,12 +74,14 @@ func refine(ctx context.Context, src source, f *factor, b, x *mat.Dense, s Setti
 			}
 			// Rounding floor of the computed c = R⁻ᵀ(Aᵀr − λx). The error of
 			// the product Aᵀr (about u·||A||·||r||) is amplified by ||R⁻ᵀ||
-			// = κ/||A||, while the error of r itself (about u·(||b|| +
-			// ||A||·||x||)) is not, because R⁻ᵀAᵀ is nearly an orthogonal
-			// projection. Measured on kappa-exact problems with κ from 1e4 to
-			// 1e12, the computed c bottoms out at 0.02–0.2·u·κ·||r||; the
-			// 1-norm estimate κ̂ is 1–3 times κ, so 0.25·u·κ̂ is a safe bound.
-			floor[j] = unitRoundoff * (0.25*kappa*math.Sqrt(obj[j]) + sqrtD*(bn[j]+rnormF*xn[j]))
+			// = κ/||A||; measured on kappa-exact problems with κ from 1e4 to
+			// 1e12, the computed c bottoms out at 0.02–0.2·u·κ·||r||, and
+			// the 1-norm estimate κ̂ is 1–3 times κ, so 0.25·u·κ̂ bounds it.
+			// The rounding error of r itself (about u·(||b|| + ||A||·||x||),
+			// in no particular direction) is not amplified, because R⁻ᵀAᵀ
+			// is nearly the orthogonal projection on range(A): only its
+			// share √(d/n) in that d-dimensional range reaches c.
+			floor[j] = unitRoundoff * (0.25*kappa*math.Sqrt(obj[j]) + shareD*(bn[j]+rnormF*xn[j]))
 			switch {
 			case cnorm[j] <= s.Tol*rn:
 				done[j] = true
@@ -85,10 +89,11 @@ func refine(ctx context.Context, src source, f *factor, b, x *mat.Dense, s Setti
 			case math.Sqrt(rr[j]) <= s.Tol*bn[j]:
 				done[j] = true
 				info.Rule = "residual below tol·||b|| (S1)"
-			// A first round cannot reach the floor: its update x += R⁻¹dy is
-			// itself rounded to about u·κ·||c₀||, so at least two rounds run
-			// (as in SPIR) before the floor rules apply.
-			case info.Refinements >= 2 && cnorm[j] <= floor[j]:
+			// A first round reaches the floor only when its own update
+			// x += R⁻¹dy, rounded to about u·κ·||c₀||, is below it (small κ);
+			// otherwise a second round runs (as in SPIR) before the floor
+			// rules apply.
+			case (info.Refinements >= 2 || (info.Refinements == 1 && unitRoundoff*kappa*c0[j] <= floor[j])) && cnorm[j] <= floor[j]:
 				done[j] = true
 				info.Rule = "limiting accuracy: gradient at the rounding floor u·(κ·||r|| + ||b|| + ||A||·||x||)"
 			case info.Refinements >= 2 && cnorm[j] > 0.5*prev[j]:
@@ -99,6 +104,9 @@ func refine(ctx context.Context, src source, f *factor, b, x *mat.Dense, s Setti
 					stagnated = true
 					info.Rule = "stagnated above the rounding floor"
 				}
+			}
+			if round == 1 {
+				c0[j] = cnorm[j]
 			}
 			prev[j] = cnorm[j]
 			allDone = allDone && done[j]
