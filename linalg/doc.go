@@ -21,8 +21,8 @@
 // # Cost
 //
 // Dense MulVecTo: one pass over A, memory bound. CSR MulVecTo: O(nnz(A)).
-// WeightedGramTo: m·d² flops for m dense rows (about 16 GFLOP/s on two
-// cores with AVX2, 5-7 times gonum's SymRankK), Σ nnz(a_t)² for sparse
-// rows; its chunked partial sums are added in a fixed order like the
-// transposed products, so it too is bit-identical for any GOMAXPROCS.
+// WeightedGramTo: m·d² flops for m dense rows (14-17 GFLOP/s on two cores
+// with AVX2, about 7 times gonum's SymRankK), Σ nnz(a_t)²/2 multiply-adds
+// for sparse rows; its chunked partial sums are added in a fixed order like
+// the transposed products, so it too is bit-identical for any GOMAXPROCS.
 package linalg

@@ -1,8 +1,6 @@
 package linalg
 
 import (
-	"math"
-
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
@@ -65,18 +63,23 @@ func (ws *GramWorkspace) ensure(chunks, partLen, packLen int) {
 // *CSR; any other mat.Matrix is first copied to a dense matrix. Sparse rows
 // must not repeat a column (CSR guarantees it).
 //
-// Cost: m·d² flops for m = len(w) dense rows, about 16 GFLOP/s on two cores
-// with AVX2 (a blocked SYRK: gonum's Mul(Aᵀ, A) reaches about 3 here), and
-// Σ_t nnz(a_{r_t})² multiply-adds for sparse rows, on all cores. Scratch
-// comes from ws; a nil ws allocates a temporary one.
+// Cost: m·d² flops for m = len(w) dense rows (the m·d²/2 multiply-adds of
+// the upper triangle) at 14-17 GFLOP/s on the 2-core reference machine with
+// AVX2, a blocked SYRK (gonum's SymRankK reaches about 2 here; see
+// BenchmarkWeightedGram), and Σ_t nnz(a_{r_t})²/2 multiply-adds for sparse
+// rows, on all cores. Scratch comes from ws; a nil ws allocates a temporary
+// one.
 //
 // Determinism: the rows are cut into at most eight chunks that depend only
 // on m, d and (for sparse input) the average row length; every entry of a
-// chunk's partial sum is accumulated in row order with fused multiply-adds
-// (simd.DotTile2x4 lanes for dense rows, math.FMA for sparse ones), and the
-// partials are added in chunk order. The result is bit-identical for any
-// GOMAXPROCS, on any CPU and with -tags purego; dense and sparse input agree
-// to rounding.
+// chunk's partial sum is accumulated in row order, and the partials are
+// added in chunk order, so the result is bit-identical for any GOMAXPROCS.
+// Dense rows go through simd.DotTile2x4's fused multiply-adds in a fixed
+// lane order: bit-identical on any CPU and with -tags purego. Sparse rows
+// use plain multiply-adds like linalg's other CSR kernels (math.FMA costs
+// 30% there without GOAMD64=v3), so builds that fuse them (GOAMD64=v3,
+// arm64) may differ in the last bits. Dense and sparse input agree to
+// rounding.
 //
 // Mismatched lengths (rows and w, w and n) and a wrong-sized dst panic with
 // ErrShape; a row index out of range panics.
@@ -214,6 +217,7 @@ func gramSparse(dst blas64.Symmetric, a Rows, rows []int, w []float64, m int, ws
 	}
 	per := (nb + chunks - 1) / chunks
 	ws.ensure(chunks, d*d, 0)
+	csr, _ := a.(*CSR)
 	par.Blocks(chunks, 1, func(c, _, _ int) {
 		part := ws.partials[c]
 		clear(part)
@@ -224,11 +228,24 @@ func gramSparse(dst blas64.Symmetric, a Rows, rows []int, w []float64, m int, ws
 			if rows != nil {
 				r = rows[t]
 			}
-			cols, vals := a.SparseRow(r)
 			wt := 1.0
 			if w != nil {
 				wt = w[t]
 			}
+			if csr != nil {
+				// Columns strictly increasing: (ck, cols[l]) is upper.
+				cols, vals := csr.SparseRow(r)
+				for k, ck := range cols {
+					s := wt * vals[k]
+					prow := part[int(ck)*d : int(ck)*d+d]
+					for l := k; l < len(cols); l++ {
+						c := cols[l]
+						prow[c] += s * vals[l]
+					}
+				}
+				continue
+			}
+			cols, vals := a.SparseRow(r)
 			for k, ck := range cols {
 				s := wt * vals[k]
 				for l := k; l < len(cols); l++ {
@@ -236,7 +253,7 @@ func gramSparse(dst blas64.Symmetric, a Rows, rows []int, w []float64, m int, ws
 					if i > j {
 						i, j = j, i
 					}
-					part[i*d+j] = math.FMA(s, vals[l], part[i*d+j])
+					part[i*d+j] += s * vals[l]
 				}
 			}
 		}

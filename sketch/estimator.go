@@ -57,6 +57,7 @@ type LeverageEstimator struct {
 	hash  []uint32  // n·ζ sketch column hashes (bucket<<1 | sign)
 	sa    []float64 // S·diag(w)·A (s x d), then the ridge rows
 	saMat mat.Dense // view of sa for the Gram
+	view  mat.Dense // view of dense input for the Gram (Exact)
 	gram  mat.SymDense
 	gws   linalg.GramWorkspace
 	w2    []float64 // squared row weights (Exact)
@@ -191,10 +192,18 @@ func (e *LeverageEstimator) Exact(dst []float64, a mat.Matrix, weights []float64
 			w2[i] = v * v
 		}
 	}
+	// One dense copy at most (for matrices that are neither *mat.Dense nor
+	// linalg.Rows), shared by the Gram and the score pass.
+	src := makeSource(a)
+	ga := a
+	if src.isDense {
+		e.view.SetRawMatrix(src.dense)
+		ga = &e.view
+	}
 	if e.gram.IsEmpty() || e.gram.SymmetricDim() != d {
 		e.gram = mat.SymDense{}
 	}
-	linalg.WeightedGramTo(&e.gram, a, nil, w2, &e.gws)
+	linalg.WeightedGramTo(&e.gram, ga, nil, w2, &e.gws)
 	g := e.gram.RawSymmetric()
 	for i := 0; i < d; i++ {
 		if err := checkFinite(g.Data[i*g.Stride+i : i*g.Stride+d]); err != nil {
@@ -213,7 +222,7 @@ func (e *LeverageEstimator) Exact(dst []float64, a mat.Matrix, weights []float64
 		w.Data[i*d+i] = 1
 	}
 	blas64.Trsm(blas.Left, blas.NoTrans, 1, r, w)
-	e.rowScores(dst, makeSource(a), weights, w)
+	e.rowScores(dst, src, weights, w)
 	return nil
 }
 

@@ -19,7 +19,7 @@ import (
 // computes the operator New describes (S·diag(w)·A equals Apply on the
 // weighted matrix up to the order of summation, 1e-12 relative to the row
 // norms), for ζ = 1 and ζ = 8, dense and CSR input; dense and CSR give the
-// same bits, and so do GOMAXPROCS 1, 2 and 8 (4, 4 and 16 parts).
+// same bits, and so do GOMAXPROCS 1, 2 and 8 (1, 2 and 8 parts).
 func TestApplyOwnedEqualsApply(t *testing.T) {
 	sp := instance(t, "sparse", 21, func(p *testmat.Params) { p.N, p.D, p.Z = 3000, 30, 4 })
 	csr := sp.A.(*linalg.CSR)

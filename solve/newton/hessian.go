@@ -82,7 +82,9 @@ const (
 	// LeverageEstimator with ζ = 1; O(nnz(A)·k + s·d²).
 	ApproxLeverage Scores = iota
 	// ExactLeverage: exact leverage scores from a Cholesky factor of the
-	// weighted Gram; O(nnz(A)·d), for tests and experiments.
+	// weighted Gram (LeverageEstimator.Exact; a QR of diag(√D⁺)A when the
+	// Gram's condition number exceeds 1e6); O(nnz(A)·d), for tests and
+	// experiments.
 	ExactLeverage
 	// Uniform: every row with D_i > 0 gets the same score d/#{D_i > 0}, so
 	// the expected sample count matches leverage sampling; the baseline of
