@@ -18,6 +18,12 @@ import (
 // newBare returns a started node and a bare mocknet host linked and
 // connected to it; the host speaks the protocols by hand.
 func newBare(t *testing.T, cfg func(c *Config)) (*Node, mocknet.Mocknet, host.Host) {
+	return newBareGenesis(t, cfg, false)
+}
+
+// newBareGenesis is newBare whose bare host reports another genesis when
+// otherGenesis is set.
+func newBareGenesis(t *testing.T, cfg func(c *Config), otherGenesis bool) (*Node, mocknet.Mocknet, host.Host) {
 	t.Helper()
 	gen, err := chaintest.NewGenerator(chaintest.Options{})
 	if err != nil {
@@ -55,6 +61,9 @@ func newBare(t *testing.T, cfg func(c *Config)) (*Node, mocknet.Mocknet, host.Ho
 	// The bare host claims a heavier chain and never answers headers.
 	big1 := new(big.Int).Lsh(big.NewInt(1), 250)
 	st := &Status{GenesisHash: ch.GenesisHash(), ProtoVersion: ProtoVersion, BestHash: [32]byte{9}, BestHeight: 99, ChainWork: big1}
+	if otherGenesis {
+		st.GenesisHash[0] ^= 1
+	}
 	h2.SetStreamHandler(n.proto.Status, func(s network.Stream) {
 		defer s.Close()
 		if _, err := readFrame(bufio.NewReader(s), MaxRequestSize); err != nil {
@@ -126,5 +135,16 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A peer on another genesis is disconnected after its first status.
+func TestOtherGenesisDisconnected(t *testing.T) {
+	n, _, bare := newBareGenesis(t, func(c *Config) { c.StallTimeout = time.Hour }, true)
+	waitFor(t, 5*time.Second, "disconnect", func() bool {
+		return n.h.Network().Connectedness(bare.ID()) != network.Connected
+	})
+	if n.Stats().Stalls != 0 {
+		t.Fatal("disconnected as stalled, not for the genesis")
 	}
 }
