@@ -23,7 +23,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		_ = tn.MN.Close()
 	}
 	cycle() // warm up package-level goroutines of the dependencies
-	before := runtime.NumGoroutine()
+	before := settled()
 	cycle()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -38,4 +38,20 @@ func TestNoGoroutineLeak(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// settled waits until the goroutine count has been stable for half a
+// second (goroutines of closed connections wind down asynchronously) and
+// returns it.
+func settled() int {
+	last, stable := runtime.NumGoroutine(), 0
+	for i := 0; i < 100 && stable < 5; i++ {
+		time.Sleep(100 * time.Millisecond)
+		if n := runtime.NumGoroutine(); n == last {
+			stable++
+		} else {
+			last, stable = n, 0
+		}
+	}
+	return last
 }
