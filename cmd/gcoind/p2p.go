@@ -102,6 +102,8 @@ func (f *p2pFlags) start(n *node.Node, dataDir string) (*p2p.Node, error) {
 		MDNS:           f.mdns,
 		DHT:            f.dht,
 		StatusInterval: f.statusInterval,
+		// Bans also cover the offender's IP (never a loopback address).
+		BanIP: true,
 	}
 	keyFile := ""
 	if dataDir != "" {
