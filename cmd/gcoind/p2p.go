@@ -16,6 +16,9 @@ import (
 // (separate from wallet and miner keys).
 const P2PKeyFile = "p2p.key"
 
+// BanFile keeps the node's bans across restarts (in the data directory).
+const BanFile = "p2p-bans.json"
+
 // DefaultP2PListen is the default peer-to-peer listen address: loopback,
 // like the HTTP API; pass --p2p-listen /ip4/0.0.0.0/tcp/8646 to accept
 // peers from other machines.
@@ -108,6 +111,7 @@ func (f *p2pFlags) start(n *node.Node, dataDir string) (*p2p.Node, error) {
 	keyFile := ""
 	if dataDir != "" {
 		keyFile = filepath.Join(dataDir, P2PKeyFile)
+		cfg.BanFile = filepath.Join(dataDir, BanFile)
 	}
 	net, err := p2p.Open(cfg, p2p.HostConfig{Listen: f.listen, KeyFile: keyFile})
 	if err != nil {

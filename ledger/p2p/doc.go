@@ -60,7 +60,8 @@
 // tied to the same record: each rejected message costs the sender on its
 // topic, and the application score is minus the ban score, so a
 // misbehaving peer drops out of gossip before the ban takes effect. Inbound requests are
-// limited to 4 concurrent streams and 20 per second per peer. The same
+// limited to 4 concurrent streams and 20 per second per peer. With
+// Config.BanFile the bans in force survive a restart. The same
 // gater enforces a test-only partition deny list (Partition, Heal).
 //
 // # Discovery

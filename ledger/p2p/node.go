@@ -86,6 +86,9 @@ type Config struct {
 	// BanIP also bans the offender's IP address (never a loopback address,
 	// which local networks share).
 	BanIP bool
+	// BanFile, if set, keeps the bans in force across restarts (JSON,
+	// rewritten atomically whenever a peer is banned).
+	BanFile string
 	// MinPeers: the node redials known peers while it has fewer
 	// connections (0 = DefaultMinPeers).
 	MinPeers int
@@ -240,6 +243,11 @@ func newNode(cfg Config, h host.Host, b *bans) (*Node, error) {
 		return nil, errors.New("p2p: nil host")
 	}
 	cfg = cfg.resolve()
+	if cfg.BanFile != "" {
+		if err := b.load(cfg.BanFile); err != nil {
+			return nil, err
+		}
+	}
 	n := &Node{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -479,6 +487,11 @@ func (n *Node) penalize(p peer.ID, delta int, reason string) {
 	if newly {
 		n.stats.bansIssued.Add(1)
 		n.log.Warn("p2p: peer banned", "peer", p, "reason", reason)
+		if n.cfg.BanFile != "" {
+			if err := n.bans.save(n.cfg.BanFile); err != nil {
+				n.log.Error("p2p: saving bans", "err", err)
+			}
+		}
 	}
 	if n.ps != nil {
 		n.ps.BlacklistPeer(p)

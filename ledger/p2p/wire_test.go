@@ -132,3 +132,32 @@ func TestBanScores(t *testing.T) {
 		t.Fatal("deny list not lifted")
 	}
 }
+
+func TestBanFile(t *testing.T) {
+	now := time.Unix(1000, 0)
+	clock := func() time.Time { return now }
+	path := t.TempDir() + "/bans.json"
+	b := newBans(DefaultBanThreshold, time.Hour, false, clock)
+	p := peer.ID("12D3KooWLSnakaKnTdNovMNcoUd5J4Qp3bHjNmGx2oXEm1k7Qzko")
+	if pid, err := peer.Decode(string(p)); err == nil {
+		p = pid
+	} else {
+		t.Fatal(err)
+	}
+	b.add(p, PenaltyInvalid, "bad block", nil)
+	if err := b.save(path); err != nil {
+		t.Fatal(err)
+	}
+	b2 := newBans(DefaultBanThreshold, time.Hour, false, clock)
+	if err := b2.load(path); err != nil {
+		t.Fatal(err)
+	}
+	if !b2.banned(p) {
+		t.Fatal("ban not restored")
+	}
+	now = now.Add(2 * time.Hour)
+	b3 := newBans(DefaultBanThreshold, time.Hour, false, clock)
+	if err := b3.load(path); err != nil || b3.banned(p) {
+		t.Fatalf("expired ban restored (%v)", err)
+	}
+}
