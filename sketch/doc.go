@@ -125,9 +125,11 @@
 // small, and independent of the partition), factor the s x d sketch through
 // its Gram (a blocked SYRK at about 16 GFLOP/s instead of gonum's
 // Householder QR), and compute the scores two rows at a time in AVX2
-// register tiles. On a dense 100000 x 200 matrix with row weights that
-// takes about 50 ms with approximate Newton's CountSketch (s = 20d, k = 12)
-// and 125 ms with the defaults (ζ = 8, s = 12d, r₂ = 64), against 500 ms
-// and 700 ms for the QR-and-Gemm version it replaced
-// (BenchmarkApproxLeverageLarge).
+// register tiles (sparse rows with simd.SparseRowMul). On a dense
+// 100000 x 200 matrix with row weights that takes about 90 ms with
+// approximate Newton's CountSketch (s = 20d, k = 12) and 240 ms with the
+// defaults (ζ = 8, s = 12d, r₂ = 64), against 370 ms and 650 ms for the
+// QR-and-Gemm version it replaced (medians of 6 interleaved runs on the
+// shared reference machine, BenchmarkApproxLeverageLarge; best runs 42 and
+// 110 ms).
 package sketch

@@ -86,7 +86,9 @@ type LeverageEstimator struct {
 //
 // Zero options take the defaults of ApproxOptions. Cost: O(ζ·nnz(A) +
 // s·d² + d³ + nnz(A)·k). The result is bit-identical for any GOMAXPROCS
-// and, thanks to fused multiply-adds in a fixed order, on any CPU. A
+// and, since the kernels use fused multiply-adds in a fixed order with
+// bit-identical portable fallbacks, whether or not the CPU has AVX2 (and
+// with -tags purego). A
 // wrong-length dst panics with linalg.ErrShape; bad options, non-finite
 // weights or sketched entries are errors, and a sketch without full column
 // rank (λ = 0) is an error wrapping ErrRankDeficient.
