@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,17 +14,31 @@ import (
 
 	"github.com/sketchwork/sketchwork/ledger/chaintest"
 	"github.com/sketchwork/sketchwork/ledger/store"
+	"github.com/sketchwork/sketchwork/ledger/types"
 )
 
 // newBare returns a started node and a bare mocknet host linked and
 // connected to it; the host speaks the protocols by hand.
 func newBare(t *testing.T, cfg func(c *Config)) (*Node, mocknet.Mocknet, host.Host) {
-	return newBareGenesis(t, cfg, false)
+	return newBareWith(t, cfg, bareOpts{})
 }
 
 // newBareGenesis is newBare whose bare host reports another genesis when
 // otherGenesis is set.
 func newBareGenesis(t *testing.T, cfg func(c *Config), otherGenesis bool) (*Node, mocknet.Mocknet, host.Host) {
+	return newBareWith(t, cfg, bareOpts{otherGenesis: otherGenesis})
+}
+
+// bareOpts shape the bare host's behaviour.
+type bareOpts struct {
+	otherGenesis bool
+	// headers, if set, builds the headers the bare host serves (instead
+	// of stalling).
+	headers func(t *testing.T, g *chaintest.Generator) []types.Header
+}
+
+func newBareWith(t *testing.T, cfg func(c *Config), o bareOpts) (*Node, mocknet.Mocknet, host.Host) {
+	otherGenesis := o.otherGenesis
 	t.Helper()
 	gen, err := chaintest.NewGenerator(chaintest.Options{})
 	if err != nil {
@@ -72,9 +87,22 @@ func newBareGenesis(t *testing.T, cfg func(c *Config), otherGenesis bool) (*Node
 		}
 		_ = writeFrame(s, st.encode())
 	})
+	var served []types.Header
+	if o.headers != nil {
+		served = o.headers(t, gen)
+	}
 	h2.SetStreamHandler(n.proto.Headers, func(s network.Stream) {
-		time.Sleep(2 * time.Second) // stall
-		_ = s.Reset()
+		if served == nil {
+			time.Sleep(2 * time.Second) // stall
+			_ = s.Reset()
+			return
+		}
+		defer s.Close()
+		if _, err := readFrame(bufio.NewReader(s), MaxRequestSize); err != nil {
+			_ = s.Reset()
+			return
+		}
+		_ = writeFrame(s, encodeHeaders(served))
 	})
 	if _, err := mn.ConnectPeers(h1.ID(), h2.ID()); err != nil {
 		t.Fatal(err)
@@ -146,5 +174,30 @@ func TestOtherGenesisDisconnected(t *testing.T) {
 	})
 	if n.Stats().Stalls != 0 {
 		t.Fatal("disconnected as stalled, not for the genesis")
+	}
+}
+
+// A peer that serves time-warped headers during headers-first sync (valid
+// PoW, time not after the median time past) is banned.
+func TestTimeWarpedHeadersBanned(t *testing.T) {
+	warped := func(t *testing.T, g *chaintest.Generator) []types.Header {
+		good, err := g.NextBlock("g1", "genesis")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad, err := g.NextBlock("w2", "g1", chaintest.WithTime(g.Genesis.Time))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []types.Header{good.Header, bad.Header}
+	}
+	n, _, bare := newBareWith(t, func(c *Config) { c.StallTimeout = time.Hour }, bareOpts{headers: warped})
+	waitFor(t, 5*time.Second, "ban", func() bool { return n.Banned(bare.ID().String()) })
+	found := false
+	for _, b := range n.Bans() {
+		found = found || (b.Peer == bare.ID().String() && strings.Contains(b.Reason, "ErrTimeTooOld"))
+	}
+	if !found {
+		t.Fatalf("ban reason: %+v", n.Bans())
 	}
 }
