@@ -141,11 +141,16 @@ network running until interrupted (Ctrl-C stops every node).`,
 			start := time.Now()
 			converged := false
 			for {
+				// One line a second until converged, then one every 10 s.
+				wait := time.Second
+				if converged {
+					wait = 10 * time.Second
+				}
 				select {
 				case <-ctx.Done():
 					fmt.Fprintln(out, "stopping")
 					return nil
-				case <-time.After(time.Second):
+				case <-time.After(wait):
 				}
 				tips, err := cl.Tips(ctx, cl.Procs)
 				if err != nil {
