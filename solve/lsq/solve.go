@@ -186,4 +186,3 @@ func sketchPass(src source, b *mat.Dense, s Settings) (*mat.Dense, *mat.Dense, e
 	sk.Apply(sb, b)
 	return sa, sb, nil
 }
-
