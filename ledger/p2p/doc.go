@@ -45,7 +45,9 @@
 // (chain.LocatorFrom) until that peer's best chain is indexed
 // (chain.ProcessHeaders checks linkage, PoW, retarget and time rules),
 // then downloads the missing bodies (chain.MissingBlocks) in height order,
-// four 16-block requests in flight, each block through ProcessBlock. A peer
+// four 16-block requests in flight, shared round-robin with up to two other
+// peers that reported at least as much work (what a helper does not
+// deliver is asked of the sync peer), each block through ProcessBlock. A peer
 // that claims more work but delivers nothing useful for 30 s is
 // disconnected. Peers on another genesis are disconnected.
 //

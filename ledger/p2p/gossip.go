@@ -12,6 +12,7 @@ import (
 	"github.com/sketchwork/sketchwork/ledger/chain"
 	"github.com/sketchwork/sketchwork/ledger/consensus"
 	"github.com/sketchwork/sketchwork/ledger/hashx"
+	"github.com/sketchwork/sketchwork/ledger/store"
 	"github.com/sketchwork/sketchwork/ledger/types"
 )
 
@@ -34,6 +35,10 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 		// Our own publications were validated before they were published.
 		return pubsub.ValidationAccept
 	}
+	if n.bans.banned(from) {
+		// In flight from a peer banned (or cut off) meanwhile.
+		return pubsub.ValidationIgnore
+	}
 	received := n.cfg.Now()
 	b, err := decodeBlockMsg(m.GetData())
 	if err != nil {
@@ -42,7 +47,7 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 		return pubsub.ValidationReject
 	}
 	hash := b.Hash()
-	if n.cfg.Chain.IsKnown(hash) {
+	if n.known(hash) {
 		n.stats.gossipBlocksIgnored.Add(1)
 		return pubsub.ValidationIgnore
 	}
@@ -83,6 +88,18 @@ func (n *Node) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Messag
 	n.stats.gossipBlocksRejected.Add(1)
 	n.penalize(from, blockPenalty(code), "invalid block "+hash.String()[:16]+": "+err.Error())
 	return pubsub.ValidationReject
+}
+
+// known reports whether the chain has the block (indexed with its body,
+// or waiting in the orphan pool). It is chain.IsKnown built from
+// BlockInfo, which copies the index entry under the index lock
+// (chain.IsKnown reads the entry's status after releasing it, a data race
+// with a concurrent connect).
+func (n *Node) known(hash hashx.Hash) bool {
+	if info, ok := n.cfg.Chain.BlockInfo(hash); ok && info.Status.Has(store.StatusBody) {
+		return true
+	}
+	return n.cfg.Chain.OrphanRoot(hash) != hash
 }
 
 // sideCheckDepth is how far below the tip a side-branch block's parent may
@@ -151,6 +168,9 @@ func checkCoinbaseAmount(p *consensus.Params, b *types.Block) error {
 func (n *Node) validateTx(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 	if from == n.h.ID() {
 		return pubsub.ValidationAccept
+	}
+	if n.bans.banned(from) {
+		return pubsub.ValidationIgnore
 	}
 	tx, err := decodeTxMsg(m.GetData())
 	if err != nil {

@@ -221,6 +221,7 @@ type counters struct {
 	syncedBlocks, syncedHeaders, published, publishedTxs            atomic.Int64
 	bansIssued, stalls, requestsServed, requestsRefused             atomic.Int64
 	reorgs, maxReorgDepth, orphans                                  atomic.Int64
+	helperBatches                                                   atomic.Int64
 }
 
 // New builds a node on h (a libp2p host of its own, or a mocknet host
@@ -613,9 +614,12 @@ type Stats struct {
 	// Reorgs counts tip changes that disconnected blocks, MaxReorgDepth
 	// the most blocks one of them disconnected; Orphans counts gossiped
 	// blocks whose parent was unknown.
-	Reorgs        int64  `json:"reorgs"`
-	MaxReorgDepth int64  `json:"max_reorg_depth"`
-	Orphans       int64  `json:"orphans"`
+	Reorgs        int64 `json:"reorgs"`
+	MaxReorgDepth int64 `json:"max_reorg_depth"`
+	Orphans       int64 `json:"orphans"`
+	// HelperBatches counts body batches downloaded from a peer other than
+	// the one being synced from.
+	HelperBatches int64  `json:"helper_batches"`
 	ID            string `json:"id"`
 }
 
@@ -640,6 +644,7 @@ func (n *Node) Stats() Stats {
 		Reorgs:               n.stats.reorgs.Load(),
 		MaxReorgDepth:        n.stats.maxReorgDepth.Load(),
 		Orphans:              n.stats.orphans.Load(),
+		HelperBatches:        n.stats.helperBatches.Load(),
 		ID:                   n.ID(),
 	}
 	if n.bw != nil {

@@ -244,3 +244,24 @@ func TestInvalidBlockBansSender(t *testing.T) {
 	_ = keys.Address{}
 	_ = chain.Accepted
 }
+
+// A late joiner connected to three synced peers downloads bodies from
+// more than one of them (up to 3 peers share the download).
+func TestSyncFromSeveralPeers(t *testing.T) {
+	tn := p2ptest.New(t, 3, p2ptest.Options{})
+	for i := 0; i < 200; i++ {
+		tn.Peers[0].Mine(t)
+	}
+	p2ptest.WaitFor(t, 20*time.Second, "seed nodes converge", func() bool { return p2ptest.Converged(tn.Peers...) })
+	seeds := append([]*p2ptest.Peer(nil), tn.Peers...)
+	late := tn.Add("late", p2ptest.Options{})
+	tn.Join(late, seeds...)
+	p2ptest.WaitFor(t, 20*time.Second, "late joiner sync", func() bool { return p2ptest.Converged(tn.Peers...) })
+	st := late.Node.Stats()
+	if st.HelperBatches == 0 {
+		t.Fatalf("no batch came from a helper peer: %+v", st)
+	}
+	if err := late.Chain.CheckConsistency(); err != nil {
+		t.Fatal(err)
+	}
+}

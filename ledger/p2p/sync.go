@@ -20,6 +20,9 @@ const (
 	// syncBatches is how many MaxBlocksPerMsg-block requests are in flight
 	// during body download.
 	syncBatches = 4
+	// maxSyncHelpers is how many other peers with at least the sync peer's
+	// work share the body download (section 7: up to 3 peers).
+	maxSyncHelpers = 2
 	// maxSyncRounds bounds one sync session (each round fetches up to
 	// syncBatches*MaxBlocksPerMsg bodies or MaxHeadersPerMsg headers).
 	maxSyncRounds = 1 << 12
@@ -67,7 +70,7 @@ func (n *Node) pollAndSync(ps []peer.ID) {
 	}
 	var got []res
 	for _, p := range ps {
-		if seen[p] || p == n.h.ID() || n.h.Network().Connectedness(p) != network.Connected {
+		if seen[p] || p == n.h.ID() || n.bans.banned(p) || n.h.Network().Connectedness(p) != network.Connected {
 			continue
 		}
 		seen[p] = true
@@ -110,7 +113,13 @@ func (n *Node) pollAndSync(ps []peer.ID) {
 		if r.st.ChainWork.Cmp(n.cfg.Chain.Snapshot().ChainWork) <= 0 {
 			break
 		}
-		n.syncFrom(r.p, r.st)
+		var helpers []peer.ID
+		for _, o := range got {
+			if o.p != r.p && o.st.ChainWork.Cmp(r.st.ChainWork) >= 0 {
+				helpers = append(helpers, o.p)
+			}
+		}
+		n.syncFrom(r.p, r.st, helpers)
 	}
 	n.checkStalls()
 }
@@ -149,9 +158,10 @@ func (n *Node) checkStalls() {
 
 // syncFrom runs headers-first sync against p (section 7): headers from a
 // locator until p's best chain is indexed, then the missing bodies in
-// height order, syncBatches requests in flight, each block through
-// ProcessBlock. Invalid headers or blocks cost p its ban score.
-func (n *Node) syncFrom(p peer.ID, st *Status) {
+// height order, syncBatches requests in flight (shared with helpers, peers
+// that reported at least p's work), each block through ProcessBlock.
+// Invalid headers or blocks cost the peer that sent them its ban score.
+func (n *Node) syncFrom(p peer.ID, st *Status, helpers []peer.ID) {
 	ch := n.cfg.Chain
 	n.syncing.Store(true)
 	defer n.syncing.Store(false)
@@ -171,7 +181,7 @@ func (n *Node) syncFrom(p peer.ID, st *Status) {
 			}
 			progress = added > 0
 		}
-		fetched, ok := n.syncBodies(p)
+		fetched, ok := n.syncBodies(p, helpers)
 		if !ok {
 			return
 		}
@@ -223,7 +233,7 @@ func (n *Node) syncHeaders(p peer.ID, from hashx.Hash) (int, bool) {
 // syncBodies downloads the bodies the best header chain lacks, from p,
 // and hands them to the chain in height order. It returns how many blocks
 // it obtained, and false when p failed or sent invalid blocks.
-func (n *Node) syncBodies(p peer.ID) (int, bool) {
+func (n *Node) syncBodies(p peer.ID, helpers []peer.ID) (int, bool) {
 	ch := n.cfg.Chain
 	missing := ch.MissingBlocks(syncBatches * MaxBlocksPerMsg)
 	if len(missing) == 0 {
@@ -232,23 +242,38 @@ func (n *Node) syncBodies(p peer.ID) (int, bool) {
 	type batch struct {
 		want []hashx.Hash
 		got  []*types.Block
+		from peer.ID // the peer whose answer got is
 		err  error
 		done chan struct{}
+	}
+	// Batches go round-robin to the sync peer and up to two helpers that
+	// reported at least as much work; whatever a helper does not deliver
+	// is asked of the sync peer.
+	sources := append([]peer.ID{p}, helpers[:min(len(helpers), maxSyncHelpers)]...)
+	fetch := func(src peer.ID, want []hashx.Hash) ([]*types.Block, error) {
+		resp, err := n.requestBlocksRaw(n.ctx, src, want)
+		if err != nil {
+			return nil, err
+		}
+		got, err := decodeBlocks(resp)
+		if err != nil {
+			n.penalize(src, PenaltyMalformed, "malformed blocks: "+err.Error())
+		}
+		return got, err
 	}
 	var batches []*batch
 	for i := 0; i < len(missing); i += MaxBlocksPerMsg {
 		b := &batch{want: missing[i:min(i+MaxBlocksPerMsg, len(missing))], done: make(chan struct{})}
+		b.from = sources[len(batches)%len(sources)]
 		batches = append(batches, b)
 		go func() {
 			defer close(b.done)
-			resp, err := n.requestBlocksRaw(n.ctx, p, b.want)
-			if err != nil {
-				b.err = err
-				return
-			}
-			b.got, b.err = decodeBlocks(resp)
-			if b.err != nil {
-				n.penalize(p, PenaltyMalformed, "malformed blocks: "+b.err.Error())
+			b.got, b.err = fetch(b.from, b.want)
+			if b.from != p && (b.err != nil || len(b.got) < len(b.want)) {
+				b.from = p
+				b.got, b.err = fetch(p, b.want)
+			} else if b.from != p {
+				n.stats.helperBatches.Add(1)
 			}
 		}()
 	}
@@ -270,7 +295,7 @@ func (n *Node) syncBodies(p peer.ID) (int, bool) {
 			}
 			h := blk.Hash()
 			if !want[h] {
-				n.penalize(p, PenaltyMinor, "unrequested block")
+				n.penalize(b.from, PenaltyMinor, "unrequested block")
 				ok = false
 				break
 			}
@@ -281,7 +306,7 @@ func (n *Node) syncBodies(p peer.ID) (int, bool) {
 			if err != nil {
 				n.fromNet.remove(h)
 				if code, isRule := consensus.CodeOf(err); isRule {
-					n.penalize(p, blockPenalty(code), "invalid synced block: "+err.Error())
+					n.penalize(b.from, blockPenalty(code), "invalid synced block: "+err.Error())
 				} else {
 					n.log.Error("p2p: processing a synced block failed", "err", err)
 				}
@@ -289,14 +314,14 @@ func (n *Node) syncBodies(p peer.ID) (int, bool) {
 				break
 			}
 			if res.Status == chain.Accepted {
-				n.arrivals.record(h, blk.Header.Height, n.cfg.Now(), verify, SourceSync, p)
+				n.arrivals.record(h, blk.Header.Height, n.cfg.Now(), verify, SourceSync, b.from)
 				// Orphans this block unlocked count as synced too.
 				n.stats.syncedBlocks.Add(int64(len(res.Accepted)))
 				for _, h := range res.Accepted[1:] {
 					n.fromNet.add(h)
 				}
 				fetched++
-				n.useful(p)
+				n.useful(b.from)
 			}
 		}
 		if len(b.got) < len(b.want) {
