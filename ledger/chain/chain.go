@@ -478,13 +478,13 @@ func (c *Chain) MissingBlocks(max int) []hashx.Hash {
 // IsKnown reports whether the chain has the block: indexed with its body,
 // or waiting in the orphan pool.
 func (c *Chain) IsKnown(hash hashx.Hash) bool {
+	// hasBody reads the node's status, which the writer updates under imu:
+	// keep the read lock for both.
 	c.imu.RLock()
 	n := c.index[hash]
+	known := n != nil && n.hasBody()
 	c.imu.RUnlock()
-	if n != nil && n.hasBody() {
-		return true
-	}
-	return c.orphans.has(hash)
+	return known || c.orphans.has(hash)
 }
 
 // OrphanRoot returns the hash of the missing ancestor of an orphan: the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -365,19 +366,27 @@ func TestAutoChoosesAndRecordsReason(t *testing.T) {
 
 // TestIterationsAllocateNoVectors checks that an inner iteration allocates
 // no vectors: the extra bytes of a solve with many more iterations, per
-// iteration, stay below one d-vector (the parallel kernels' goroutine
-// bookkeeping is all that remains).
+// iteration, stay below one d-vector. The kernels' scratch comes from
+// sync.Pools, which a garbage collection empties, so the measurement runs
+// with the collector off: it checks the steady state, not the rare refill.
 func TestIterationsAllocateNoVectors(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	inst := exact(t, 47, 20000, 100, 100, 0.1)
+	// Least bytes over three solves: sync.Pool may miss a buffer parked on
+	// another P and allocate a sketch-sized one once per solve.
 	bytesFor := func(tol float64) (float64, int) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		res, err := Solve(context.Background(), inst.A, inst.B, Settings{Method: SketchPrecond, Tol: tol, Seed: 1, MaxRefine: 1})
-		runtime.ReadMemStats(&after)
-		if err != nil {
-			t.Fatal(err)
+		best, its := math.Inf(1), 0
+		for k := 0; k < 3; k++ {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			res, err := Solve(context.Background(), inst.A, inst.B, Settings{Method: SketchPrecond, Tol: tol, Seed: 1, MaxRefine: 1})
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			best, its = math.Min(best, float64(after.TotalAlloc-before.TotalAlloc)), res.Iterations
 		}
-		return float64(after.TotalAlloc - before.TotalAlloc), res.Iterations
+		return best, its
 	}
 	bytesFor(1e-2) // warm the kernels' buffer pools
 	loB, loIt := bytesFor(1e-2)
@@ -386,6 +395,6 @@ func TestIterationsAllocateNoVectors(t *testing.T) {
 		t.Fatalf("need more iterations: %d vs %d", hiIt, loIt)
 	}
 	if per := (hiB - loB) / float64(hiIt-loIt); per > 8*100 {
-		t.Errorf("%.0f bytes allocated per inner iteration (d = 100)", per)
+		t.Errorf("%.0f bytes allocated per inner iteration (d = 100): %.0f bytes for %d iterations, %.0f for %d", per, hiB, hiIt, loB, loIt)
 	}
 }
