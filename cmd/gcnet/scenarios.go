@@ -807,6 +807,30 @@ func runWallet(ctx context.Context, o Options, r *Report) error {
 	return nil
 }
 
+// waitStable waits until every node reports the same tip and that tip stays
+// the same for a second: a block that a miner finished while it was being
+// stopped may still arrive just after a first convergence.
+func (c *Cluster) waitStable(ctx context.Context, ps []*Proc, timeout time.Duration) (Tip, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		_, first, err := c.WaitConverged(ctx, ps, 0, time.Until(deadline))
+		if err != nil {
+			return Tip{}, err
+		}
+		time.Sleep(time.Second)
+		_, again, err := c.WaitConverged(ctx, ps, 0, time.Until(deadline))
+		if err != nil {
+			return Tip{}, err
+		}
+		if again.Hash == first.Hash {
+			return again, nil
+		}
+		if time.Now().After(deadline) {
+			return Tip{}, fmt.Errorf("tip still moving after %s", timeout)
+		}
+	}
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
@@ -828,7 +852,7 @@ func runServing(ctx context.Context, o Options, r *Report) error {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	c.stopMining(ctx, c.Procs[:2])
-	_, tip, err := c.WaitConverged(ctx, c.Procs, 0, 10*time.Second)
+	tip, err := c.waitStable(ctx, c.Procs, 10*time.Second)
 	if err != nil {
 		return err
 	}
