@@ -1,6 +1,7 @@
 package archtest
 
 import (
+	"fmt"
 	"go/ast"
 	"go/build"
 	"go/parser"
@@ -120,8 +121,6 @@ func sameLevelOK(from, to string) bool {
 	switch {
 	case strings.HasPrefix(from, "solve/") && strings.HasPrefix(to, "solve/"):
 		return true // e.g. newton may use lsq
-	case strings.HasPrefix(from, "ledger") && strings.HasPrefix(to, "ledger"):
-		return true // the ledger's own order is checked separately
 	case strings.HasPrefix(from, "internal/") && strings.HasPrefix(to, "internal/") && level(from) == 0:
 		return true
 	}
@@ -140,6 +139,15 @@ func TestLayering(t *testing.T) {
 			if !ok {
 				continue
 			}
+			if strings.HasPrefix(p.rel, "ledger/") && strings.HasPrefix(rel, "ledger/") {
+				lf, lt := ledgerLevel(p.rel), ledgerLevel(rel)
+				if lf < 0 || lt < 0 {
+					t.Errorf("ledger package %s or %s has no ledger layer: add it to ledgerLevel", p.rel, rel)
+				} else if lt >= lf {
+					t.Errorf("%s (ledger layer %d) imports %s (ledger layer %d, not below it)", p.rel, lf, rel, lt)
+				}
+				continue
+			}
 			li := level(rel)
 			switch {
 			case li > lp:
@@ -155,6 +163,40 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ledgerLevel orders the GradientCoin packages (gradientcoin.md section 11,
+// build order): a ledger package imports only ledger packages of a lower
+// level, so the consensus core never reaches the node, the network or the
+// store's bbolt implementation.
+func ledgerLevel(rel string) int {
+	switch rel {
+	case "ledger/codec", "ledger/hashx", "ledger/fixed":
+		return 0
+	case "ledger/keys", "ledger/corpus":
+		return 1
+	case "ledger/types", "ledger/model":
+		return 2
+	case "ledger/consensus":
+		return 3
+	case "ledger/state":
+		return 4
+	case "ledger/pogw", "ledger/mempool":
+		return 5
+	case "ledger/store":
+		return 6
+	case "ledger/chain", "ledger/store/boltstore":
+		return 7
+	case "ledger/chaintest", "ledger/miner":
+		return 8
+	case "ledger/api", "ledger/p2p":
+		return 9
+	case "ledger/node", "ledger/p2p/p2ptest":
+		return 10
+	case "ledger/lab", "ledger/evil":
+		return 11
+	}
+	return -1
 }
 
 // allowedImporters lists external import prefixes that only some packages
@@ -275,5 +317,111 @@ func TestNoGlobalRandomness(t *testing.T) {
 				return true
 			})
 		}
+	}
+}
+
+// integerOnlyViolations lists what makes a consensus source file depend on
+// floating point (gradientcoin.md section 4.2: FMA contraction and
+// per-architecture math routines can change the last bits): float and
+// complex types, floating literals, and any use of package math other than
+// its integer limits (math/bits and math/big are integer packages and fine).
+func integerOnlyViolations(fset *token.FileSet, f *ast.File) []string {
+	mathName := ""
+	for _, im := range f.Imports {
+		if strings.Trim(im.Path.Value, `"`) == "math" {
+			mathName = "math"
+			if im.Name != nil {
+				mathName = im.Name.Name
+			}
+		}
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.Ident:
+			switch x.Name {
+			case "float32", "float64", "complex64", "complex128":
+				out = append(out, fmt.Sprintf("%s: floating-point type %s", fset.Position(x.Pos()), x.Name))
+			}
+		case *ast.BasicLit:
+			if x.Kind == token.FLOAT || x.Kind == token.IMAG {
+				out = append(out, fmt.Sprintf("%s: floating-point literal %s", fset.Position(x.Pos()), x.Value))
+			}
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok && mathName != "" && id.Name == mathName && !integerLimit(x.Sel.Name) {
+				out = append(out, fmt.Sprintf("%s: math.%s", fset.Position(x.Pos()), x.Sel.Name))
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// integerLimit reports whether math.name is one of the integer limits
+// (MaxInt64, MinInt32, MaxUint16, ...).
+func integerLimit(name string) bool {
+	for _, p := range []string{"MaxInt", "MinInt", "MaxUint"} {
+		if rest, ok := strings.CutPrefix(name, p); ok {
+			return rest == "" || rest == "8" || rest == "16" || rest == "32" || rest == "64"
+		}
+	}
+	return false
+}
+
+func TestConsensusPathIntegerOnly(t *testing.T) {
+	byRel := map[string]pkg{}
+	for _, p := range loadPackages(t) {
+		byRel[p.rel] = p
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, rel := range consensusPath {
+		p, ok := byRel[rel]
+		if !ok {
+			continue
+		}
+		for _, file := range p.files {
+			f, err := parser.ParseFile(fset, file, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			for _, v := range integerOnlyViolations(fset, f) {
+				t.Errorf("consensus code depends on floating point: %s", v)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d consensus files; is the package list stale?", checked)
+	}
+}
+
+// TestIntegerCheckerCatches feeds the checker sources that must fail and
+// one that must pass.
+func TestIntegerCheckerCatches(t *testing.T) {
+	bad := map[string]string{
+		"type":    "package p\nvar x float64\n",
+		"literal": "package p\nvar x = 1.5\n",
+		"math":    "package p\nimport \"math\"\nvar x = math.Exp(1)\n",
+		"alias":   "package p\nimport m \"math\"\nvar x = m.Sqrt(2)\n",
+		"complex": "package p\nvar x complex128\n",
+	}
+	fset := token.NewFileSet()
+	for name, src := range bad {
+		f, err := parser.ParseFile(fset, name+".go", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(integerOnlyViolations(fset, f)) == 0 {
+			t.Errorf("%s: violation not detected", name)
+		}
+	}
+	good := "package p\nimport (\n\"math\"\n\"math/bits\"\n)\nvar x = bits.Len(7) + math.MaxInt32\nconst y = math.MinInt64\n"
+	f, err := parser.ParseFile(fset, "good.go", good, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := integerOnlyViolations(fset, f); len(v) != 0 {
+		t.Errorf("false positives: %v", v)
 	}
 }

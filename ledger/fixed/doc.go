@@ -48,5 +48,5 @@
 // ExpQ and Log2Q are a handful of integer operations and one table lookup
 // each (a few nanoseconds). The package imports only math/bits, and its
 // non-test files never mention hardware floating-point types or the math
-// package (a guard-rail test enforces this).
+// package (internal/archtest enforces this).
 package fixed

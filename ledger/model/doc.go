@@ -69,7 +69,8 @@
 //
 // Only integer arithmetic is used; non-test files never mention hardware
 // floating-point types or the math package, and the package imports only
-// the standard library and ledger/hashx, fixed and corpus (guard-rail tests).
+// the standard library and ledger/hashx, fixed and corpus (internal/archtest
+// enforces both).
 // testdata/golden.json pins ModelRoot and losses after 1, 10 and 100 rounds
 // and generated text; the tests pass unchanged under GOAMD64=v1 and v3 and
 // the package builds for arm64.

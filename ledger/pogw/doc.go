@@ -45,5 +45,5 @@
 // the main target 2^236 ~0.3 s. Replay (no checks) costs one training run.
 //
 // The package is on the consensus path: standard library and ledger
-// packages only, integer arithmetic only (guard-rail test).
+// packages only, integer arithmetic only (enforced by internal/archtest).
 package pogw
