@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -62,9 +61,9 @@ func Write(dir string, meta Meta, runs []Run) error {
 		title = "Sketchwork report"
 	}
 	fmt.Fprintf(&b, "# %s\n\n", title)
-	fmt.Fprintf(&b, "- command: `%s`\n- seed: %d\n- sizes: %s\n- started: %s\n- machine: %s/%s, %d CPUs, %s\n\n",
+	fmt.Fprintf(&b, "- command: `%s`\n- seed: %d\n- sizes: %s\n- started: %s\n- machine: %s\n\n",
 		meta.Command, meta.Seed, map[bool]string{false: "quick", true: "full"}[meta.Full],
-		meta.Started.UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+		meta.Started.UTC().Format(time.RFC3339), Machine())
 	b.WriteString("| experiment | result | time |\n| --- | --- | --- |\n")
 	for _, r := range runs {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %.1f s |\n", r.Experiment.Name, anchor(r.Experiment.Title), verdict(r), r.Duration.Seconds())
