@@ -44,12 +44,12 @@ Without arguments it lists the suites. Exits 1 if a suite misses a target.`,
 			if err != nil {
 				return badInput(err)
 			}
+			now := time.Now()
 			runs, err := runAll(cmd, sel, experiment.Config{Full: !quick, Seed: seed})
 			if err != nil {
 				return err
 			}
 			command := "sketchwork " + strings.Join(os.Args[1:], " ")
-			now := time.Now()
 			missed := 0
 			for _, r := range runs {
 				sec := report.BenchSection(r, command, now)

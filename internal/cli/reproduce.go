@@ -55,6 +55,7 @@ one PASS/FAIL line per experiment. Exits 1 if any check fails.`,
 			if len(sel) == 0 {
 				return badInputf("no experiments registered")
 			}
+			started := time.Now()
 			runs, err := runAll(cmd, sel, experiment.Config{Full: full, Seed: seed})
 			if err != nil {
 				return err
@@ -64,7 +65,7 @@ one PASS/FAIL line per experiment. Exits 1 if any check fails.`,
 				Command: "sketchwork " + strings.Join(os.Args[1:], " "),
 				Seed:    seed,
 				Full:    full,
-				Started: time.Now(),
+				Started: started,
 			}
 			if err := report.Write(out, meta, runs); err != nil {
 				return fmt.Errorf("writing report: %w", err)
