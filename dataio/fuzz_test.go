@@ -108,24 +108,39 @@ func checkStream(t *testing.T, dir, ext string, data []byte, m mat.Matrix, readE
 	}
 }
 
-// FuzzReadNpy: ReadNpy never panics; what it accepts round-trips through
-// WriteNpy to the same matrix and streams to the same matrix.
-func FuzzReadNpy(f *testing.F) {
-	addSeeds(f, ".npy")
+// reader is a matrix reader with the ReadNpy/ReadCSV/ReadMatrixMarket
+// signature, its result as a mat.Matrix (nil on error).
+type reader func(r io.Reader, name string, opts ReadOptions) (mat.Matrix, error)
+
+func denseReader(read func(io.Reader, string, ReadOptions) (*mat.Dense, error)) reader {
+	return func(r io.Reader, name string, opts ReadOptions) (mat.Matrix, error) {
+		m, err := read(r, name, opts)
+		if m == nil {
+			return nil, err
+		}
+		return m, err
+	}
+}
+
+// fuzzFormat is the body of the parser fuzz targets: read never panics;
+// what it rejects follows the error conventions and returns no matrix;
+// what it accepts round-trips through write to the same matrix and
+// streams from a file to the same matrix (checkStream).
+func fuzzFormat(f *testing.F, ext string, read reader, write func(io.Writer, mat.Matrix) error) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ReadNpy(bytes.NewReader(data), "fuzz.npy", fuzzOpts)
+		m, err := read(bytes.NewReader(data), "fuzz"+ext, fuzzOpts)
 		if err != nil {
-			checkErr(t, err, "fuzz.npy")
+			checkErr(t, err, "fuzz"+ext)
 			if m != nil {
 				t.Fatal("matrix returned with an error")
 			}
 		} else {
 			var buf bytes.Buffer
-			if err := WriteNpy(&buf, m); err != nil {
+			if err := write(&buf, m); err != nil {
 				t.Fatal(err)
 			}
-			m2, err := ReadNpy(&buf, "again.npy", fuzzOpts)
+			m2, err := read(&buf, "again"+ext, fuzzOpts)
 			if err != nil {
 				t.Fatalf("rereading our own output: %v", err)
 			}
@@ -133,12 +148,15 @@ func FuzzReadNpy(f *testing.F) {
 				t.Fatalf("round trip: %v", err)
 			}
 		}
-		var mm mat.Matrix
-		if m != nil {
-			mm = m
-		}
-		checkStream(t, dir, ".npy", data, mm, err)
+		checkStream(t, dir, ext, data, m, err)
 	})
+}
+
+// FuzzReadNpy: ReadNpy never panics; what it accepts round-trips through
+// WriteNpy to the same matrix and streams to the same matrix.
+func FuzzReadNpy(f *testing.F) {
+	addSeeds(f, ".npy")
+	fuzzFormat(f, ".npy", denseReader(ReadNpy), WriteNpy)
 }
 
 // FuzzReadMatrixMarket: ReadMatrixMarket never panics; what it accepts
@@ -146,29 +164,7 @@ func FuzzReadNpy(f *testing.F) {
 // streams to the same matrix.
 func FuzzReadMatrixMarket(f *testing.F) {
 	addSeeds(f, ".mtx")
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ReadMatrixMarket(bytes.NewReader(data), "fuzz.mtx", fuzzOpts)
-		if err != nil {
-			checkErr(t, err, "fuzz.mtx")
-			if m != nil {
-				t.Fatal("matrix returned with an error")
-			}
-		} else {
-			var buf bytes.Buffer
-			if err := WriteMatrixMarket(&buf, m); err != nil {
-				t.Fatal(err)
-			}
-			m2, err := ReadMatrixMarket(&buf, "again.mtx", fuzzOpts)
-			if err != nil {
-				t.Fatalf("rereading our own output: %v", err)
-			}
-			if err := sameMatrix(m2, m); err != nil {
-				t.Fatalf("round trip: %v", err)
-			}
-		}
-		checkStream(t, dir, ".mtx", data, m, err)
-	})
+	fuzzFormat(f, ".mtx", ReadMatrixMarket, WriteMatrixMarket)
 }
 
 // FuzzReadCSV: ReadCSV never panics; what it accepts round-trips through
@@ -177,31 +173,5 @@ func FuzzReadCSV(f *testing.F) {
 	addSeeds(f, ".csv")
 	f.Add([]byte("x,y\n1,2\n3,4\n"))
 	f.Add([]byte("1e308,-0,5e-324\r\n0x1p-2,1_0,+3\n\n"))
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ReadCSV(bytes.NewReader(data), "fuzz.csv", fuzzOpts)
-		if err != nil {
-			checkErr(t, err, "fuzz.csv")
-			if m != nil {
-				t.Fatal("matrix returned with an error")
-			}
-		} else {
-			var buf bytes.Buffer
-			if err := WriteCSV(&buf, m); err != nil {
-				t.Fatal(err)
-			}
-			m2, err := ReadCSV(&buf, "again.csv", fuzzOpts)
-			if err != nil {
-				t.Fatalf("rereading our own output: %v", err)
-			}
-			if err := sameMatrix(m2, m); err != nil {
-				t.Fatalf("round trip: %v", err)
-			}
-		}
-		var mm mat.Matrix
-		if m != nil {
-			mm = m
-		}
-		checkStream(t, dir, ".csv", data, mm, err)
-	})
+	fuzzFormat(f, ".csv", denseReader(ReadCSV), WriteCSV)
 }
