@@ -116,6 +116,18 @@ func startAll(ctx context.Context, c *Cluster) error {
 	return nil
 }
 
+// warmUp starts every node of c and waits until all of them agree on a tip
+// of at least height blocks.
+func warmUp(ctx context.Context, c *Cluster, height uint64, timeout time.Duration) error {
+	if err := startAll(ctx, c); err != nil {
+		return err
+	}
+	if _, _, err := c.WaitConverged(ctx, c.Procs, height, timeout); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	return nil
+}
+
 func nodesOr(o Options, def int) int {
 	if o.Nodes > 0 {
 		return o.Nodes
@@ -421,13 +433,10 @@ func runPartition(ctx context.Context, o Options, r *Report) error {
 	defer c.Close()
 	r.Nodes = 4
 	c.Procs[0].Mine, c.Procs[2].Mine = true, true
-	if err := startAll(ctx, c); err != nil {
+	if err := warmUp(ctx, c, 5, 60*time.Second); err != nil {
 		return err
 	}
 	g := genesisOf(c)
-	if _, _, err := c.WaitConverged(ctx, c.Procs, 5, 60*time.Second); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
 	a, b := c.Procs[:2], c.Procs[2:]
 	for _, p := range a {
 		if err := c.Partition(ctx, p, b); err != nil {
@@ -533,11 +542,8 @@ func runCrash(ctx context.Context, o Options, r *Report) error {
 	}
 	defer c.Close()
 	r.Nodes = 4
-	if err := startAll(ctx, c); err != nil {
+	if err := warmUp(ctx, c, 5, 60*time.Second); err != nil {
 		return err
-	}
-	if _, _, err := c.WaitConverged(ctx, c.Procs, 5, 60*time.Second); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
 	}
 	kills := 10
 	if o.Short {
@@ -652,11 +658,8 @@ func runMalicious(ctx context.Context, o Options, r *Report) error {
 	defer c.Close()
 	r.Nodes = 4
 	honest := append([]*Proc(nil), c.Procs...)
-	if err := startAll(ctx, c); err != nil {
+	if err := warmUp(ctx, c, 3, 60*time.Second); err != nil {
 		return err
-	}
-	if _, _, err := c.WaitConverged(ctx, honest, 3, 60*time.Second); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
 	}
 	modes := []string{"bad-pow", "bad-model", "bad-loss", "copy-update", "saturate", "overpay", "bad-sig", "replay", "oversize", "garbage", "timewarp"}
 	if o.Short {
@@ -750,11 +753,8 @@ func runWallet(ctx context.Context, o Options, r *Report) error {
 	}
 	defer c.Close()
 	r.Nodes = 4
-	if err := startAll(ctx, c); err != nil {
+	if err := warmUp(ctx, c, 2, 60*time.Second); err != nil {
 		return err
-	}
-	if _, _, err := c.WaitConverged(ctx, c.Procs, 2, 60*time.Second); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
 	}
 	g := genesisOf(c)
 	keyFile := filepath.Join(c.cfg.Dir, "faucet.key")
@@ -845,11 +845,8 @@ func runServing(ctx context.Context, o Options, r *Report) error {
 	}
 	defer c.Close()
 	r.Nodes = 4
-	if err := startAll(ctx, c); err != nil {
+	if err := warmUp(ctx, c, 20, 90*time.Second); err != nil {
 		return err
-	}
-	if _, _, err := c.WaitConverged(ctx, c.Procs, 20, 90*time.Second); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
 	}
 	c.stopMining(ctx, c.Procs[:2])
 	tip, err := c.waitStable(ctx, c.Procs, 10*time.Second)
