@@ -986,25 +986,12 @@ func newtonCost() Experiment {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				spec := softmax.GenSpec{Kind: "G3", N: n, D: 50, RowNNZ: 20, Seed: cfg.Seed}
-				in, err := softmax.NewInstance(spec, softmax.Model{Kind: "softmax"}, 0.5, 0)
+				sm, ex, nnz, err := costPair(ctx, softmax.GenSpec{Kind: "G3", N: n, D: 50, RowNNZ: 20, Seed: cfg.Seed}, cfg.Seed)
 				if err != nil {
 					return nil, err
 				}
-				p, err := in.Problem()
-				if err != nil {
-					return nil, err
-				}
-				ts, lev, gram, err := perIter(ctx, p, in.XTrue, newton.Sampled{Seed: cfg.Seed})
-				if err != nil {
-					return nil, err
-				}
-				te, _, _, err := perIter(ctx, p, in.XTrue, newton.Exact{})
-				if err != nil {
-					return nil, err
-				}
-				st.AddRow(n, p.NNZ(), ts, lev, gram, te)
-				xs, ys, ye = append(xs, float64(p.NNZ())), append(ys, ts), append(ye, te)
+				st.AddRow(n, nnz, sm.iter, sm.lev, sm.gram, ex.iter)
+				xs, ys, ye = append(xs, float64(nnz)), append(ys, sm.iter), append(ye, ex.iter)
 				cfg.Report(float64(i+1) / float64(len(ns)+len(dd)))
 			}
 			slope := logSlope(xs, ys)
@@ -1015,26 +1002,14 @@ func newtonCost() Experiment {
 			var ratios, bratios []float64
 			var dxs []float64
 			for i, d := range dd {
-				spec := softmax.GenSpec{Kind: "G1", N: dn, D: d, Seed: cfg.Seed}
-				in, err := softmax.NewInstance(spec, softmax.Model{Kind: "softmax"}, 0.5, 0)
+				sm, ex, _, err := costPair(ctx, softmax.GenSpec{Kind: "G1", N: dn, D: d, Seed: cfg.Seed}, cfg.Seed)
 				if err != nil {
 					return nil, err
 				}
-				p, err := in.Problem()
-				if err != nil {
-					return nil, err
-				}
-				ts, lev, gram, err := perIter(ctx, p, in.XTrue, newton.Sampled{Seed: cfg.Seed})
-				if err != nil {
-					return nil, err
-				}
-				te, _, gramE, err := perIter(ctx, p, in.XTrue, newton.Exact{})
-				if err != nil {
-					return nil, err
-				}
-				dt.AddRow(d, ts, te, ts/te, lev+gram, gramE, (lev+gram)/gramE)
-				ratios = append(ratios, ts/te)
-				bratios = append(bratios, (lev+gram)/gramE)
+				sb := sm.lev + sm.gram
+				dt.AddRow(d, sm.iter, ex.iter, sm.iter/ex.iter, sb, ex.gram, sb/ex.gram)
+				ratios = append(ratios, sm.iter/ex.iter)
+				bratios = append(bratios, sb/ex.gram)
 				dxs = append(dxs, float64(d))
 				cfg.Report(float64(len(ns)+i+1) / float64(len(ns)+len(dd)))
 			}
@@ -1056,12 +1031,17 @@ func newtonCost() Experiment {
 	}
 }
 
-// perIter runs 6 unit-step iterations from x and returns the median
-// iteration time and the median leverage and Gram times.
-func perIter(ctx context.Context, p *newton.Problem, x []float64, b newton.HessianBuilder) (float64, float64, float64, error) {
+// iterCost is the median cost of one Newton iteration, in seconds: the
+// whole iteration and, of its Hessian build, the leverage scores and the
+// Gram matrix.
+type iterCost struct{ iter, lev, gram float64 }
+
+// perIter runs 6 unit-step iterations from x and returns their median
+// costs.
+func perIter(ctx context.Context, p *newton.Problem, x []float64, b newton.HessianBuilder) (iterCost, error) {
 	res, err := newton.Minimize(ctx, p, x, newton.Options{Hessian: b, Mode: newton.UnitStep, MaxIter: 6, GradTol: -1, Stagnation: -1})
 	if err != nil {
-		return 0, 0, 0, err
+		return iterCost{}, err
 	}
 	var it, lev, gram []float64
 	for _, r := range res.Iters[:len(res.Iters)-1] {
@@ -1070,9 +1050,28 @@ func perIter(ctx context.Context, p *newton.Problem, x []float64, b newton.Hessi
 		gram = append(gram, r.Build.GramTime.Seconds())
 	}
 	if len(it) == 0 {
-		return 0, 0, 0, fmt.Errorf("no iteration ran (%s)", res.StopRule)
+		return iterCost{}, fmt.Errorf("no iteration ran (%s)", res.StopRule)
 	}
-	return median(it), median(lev), median(gram), nil
+	return iterCost{iter: median(it), lev: median(lev), gram: median(gram)}, nil
+}
+
+// costPair generates the softmax instance (γ = 0.5, no noise) and measures
+// the per-iteration cost of the sampled and the exact Hessian at its
+// planted minimizer; nnz is nnz(A).
+func costPair(ctx context.Context, spec softmax.GenSpec, seed uint64) (sampled, exact iterCost, nnz int, err error) {
+	in, err := softmax.NewInstance(spec, softmax.Model{Kind: "softmax"}, 0.5, 0)
+	if err != nil {
+		return
+	}
+	p, err := in.Problem()
+	if err != nil {
+		return
+	}
+	if sampled, err = perIter(ctx, p, in.XTrue, newton.Sampled{Seed: seed}); err != nil {
+		return
+	}
+	exact, err = perIter(ctx, p, in.XTrue, newton.Exact{})
+	return sampled, exact, p.NNZ(), err
 }
 
 // logSlope is the least-squares slope of log y against log x.
